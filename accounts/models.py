@@ -1,0 +1,193 @@
+import hashlib
+import hmac
+
+from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import PermissionsMixin
+from django.db import models
+from django.db.models.functions import Upper
+from django.utils import timezone
+
+
+def normalize_email(email: str) -> str:
+    return (email or "").strip().lower()
+
+
+def retired_email_digest(email: str) -> str:
+    """Keyed hash of a normalised email: recognises a retired email without storing it."""
+    key = settings.RETIRED_EMAIL_KEY.encode()
+    return hmac.new(key, normalize_email(email).encode(), hashlib.sha256).hexdigest()
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def get_by_natural_key(self, email):
+        # Sign-in matches the email in any letter case; served by user_email_upper_uniq.
+        return self.get(email__iexact=email)
+
+    def create_user(self, email, password=None, **extra):
+        if not email:
+            raise ValueError("An email address is required.")
+        user = self.model(email=normalize_email(email), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email, password=None, **extra):
+        extra.setdefault("is_staff", True)
+        extra.setdefault("is_superuser", True)
+        return self.create_user(email, password, **extra)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """Sign-in identity of family members and staff alike; email is the login."""
+
+    email = models.EmailField("email address", max_length=254)
+    name = models.CharField(max_length=150, blank=True)
+    is_staff = models.BooleanField(default=False)
+    is_active = models.BooleanField(default=True)
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["name"]
+
+    class Meta:
+        constraints = [
+            # email__iexact compiles to UPPER(email) = UPPER(%s): this unique index serves it.
+            models.UniqueConstraint(Upper("email"), name="user_email_upper_uniq"),
+        ]
+
+    def __str__(self):
+        return self.email
+
+    def get_full_name(self):
+        return self.name or self.email
+
+    def get_short_name(self):
+        return self.name.split(" ")[0] if self.name else self.email
+
+
+class Account(models.Model):
+    """A family member's Securus Online account: the holder of every service below."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        DELETED = "deleted", "Deleted"
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="account"
+    )
+    name = models.CharField(max_length=150)
+    phone = models.CharField(max_length=16, blank=True, help_text="Contact number, E.164.")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    created_at = models.DateTimeField(default=timezone.now)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            # Admin filter "status" and the active-accounts count.
+            models.Index(fields=["status"], name="account_status_idx"),
+        ]
+
+    def __str__(self):
+        return self.name or f"Account {self.pk}"
+
+    @property
+    def is_deleted(self):
+        return self.status == self.Status.DELETED
+
+
+class Address(models.Model):
+    """Mailing address on record; refund checks are mailed here."""
+
+    account = models.OneToOneField(Account, on_delete=models.CASCADE, related_name="address")
+    line1 = models.CharField("street address", max_length=100)
+    line2 = models.CharField("apartment, suite, unit", max_length=100, blank=True)
+    city = models.CharField(max_length=60)
+    state = models.CharField(max_length=2)
+    zip_code = models.CharField("ZIP code", max_length=10)
+    verified_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name_plural = "addresses"
+
+    def __str__(self):
+        return ", ".join(p for p in [self.line1, self.line2, self.city, f"{self.state} {self.zip_code}"] if p)
+
+    def lines(self):
+        return [p for p in [self.line1, self.line2, f"{self.city}, {self.state} {self.zip_code}"] if p]
+
+
+class AccountDeletion(models.Model):
+    """One per deleted account: who deleted it, how, and when. Deleting twice returns this row."""
+
+    class Channel(models.TextChoices):
+        WEB = "web", "Website"
+        APP = "app", "Mobile app"
+        PHONE = "phone", "Customer care (phone)"
+
+    account = models.OneToOneField(Account, on_delete=models.PROTECT, related_name="deletion")
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_label = models.CharField(max_length=254, blank=True, help_text="Who acted, kept after the user goes.")
+    call_reference = models.CharField(max_length=64, blank=True)
+    holder_name = models.CharField(max_length=150, blank=True, help_text="Payee name for checks still owed.")
+    contact_email = models.EmailField(
+        blank=True, help_text="Kept only while a refund is in progress, for its status emails."
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [
+            # Admin list and reports, newest first.
+            models.Index(fields=["-created_at"], name="deletion_created_idx"),
+        ]
+
+    def __str__(self):
+        return f"Deletion #{self.pk} ({self.get_channel_display()})"
+
+
+class ServiceClosure(models.Model):
+    """What deletion did to one service; `outcome` is that service's part of the deletion report."""
+
+    class Service(models.TextChoices):
+        PREPAID = "prepaid", "AdvanceConnect"
+        DIRECTBILL = "directbill", "Direct Bill"
+        DEBIT = "debit", "Securus Debit"
+        MESSAGING = "messaging", "eMessaging"
+        VIDEO = "video", "VideoConnect"
+
+    deletion = models.ForeignKey(AccountDeletion, on_delete=models.CASCADE, related_name="closures")
+    service = models.CharField(max_length=12, choices=Service.choices)
+    outcome = models.JSONField(default=dict)
+    closed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["deletion", "service"], name="closure_one_per_service"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_service_display()} closed"
+
+
+class RetiredEmail(models.Model):
+    """An email that belonged to a deleted account and can never open a new one."""
+
+    digest = models.CharField(max_length=64, unique=True)  # sign-up and deletion_report look-ups
+    deletion = models.ForeignKey(AccountDeletion, on_delete=models.CASCADE, related_name="retired_emails")
+    retired_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self):
+        return f"Retired email {self.digest[:10]}…"
+
+    @classmethod
+    def is_retired(cls, email: str) -> bool:
+        return cls.objects.filter(digest=retired_email_digest(email)).exists()

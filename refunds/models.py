@@ -1,0 +1,168 @@
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from accounts.models import Account, AccountDeletion
+
+
+class Refund(models.Model):
+    """Money owed back to a family member, paid to a card or by mailed check."""
+
+    class Method(models.TextChoices):
+        CARD = "card", "Card"
+        CHECK = "check", "Mailed check"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SUBMITTED = "submitted", "Sent to the card issuer"
+        SUCCEEDED = "succeeded", "Refunded to the card"
+        FAILED = "failed", "Card refund failed"
+        REPLACED = "replaced", "Replaced by a check"
+        CHECK_QUEUED = "check_queued", "Check being prepared"
+        CHECK_PRINTED = "check_printed", "Check printed"
+        CHECK_MAILED = "check_mailed", "Check mailed"
+        CHECK_VOIDED = "check_voided", "Check voided"
+        CHECK_RETURNED = "check_returned", "Check returned by USPS"
+
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="refunds")
+    deletion = models.ForeignKey(
+        AccountDeletion, null=True, blank=True, on_delete=models.PROTECT, related_name="refunds"
+    )
+    service = models.CharField(max_length=12, default="prepaid")
+    amount_cents = models.PositiveIntegerField()
+    method = models.CharField(max_length=6, choices=Method.choices)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    payment = models.ForeignKey(
+        "prepaid.Payment", null=True, blank=True, on_delete=models.PROTECT, related_name="refunds",
+        help_text="The card charge refunded (card refunds only).",
+    )
+    card_brand = models.CharField(max_length=16, blank=True)
+    card_last4 = models.CharField(max_length=4, blank=True)
+    expected_from = models.DateField()
+    expected_to = models.DateField()
+    idempotency_key = models.CharField(max_length=80, unique=True)
+    stripe_refund_id = models.CharField(max_length=64, blank=True)
+    failure_reason = models.CharField(max_length=200, blank=True)
+    replaced_by = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="replaces"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    enqueued_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(amount_cents__gt=0), name="refund_amount_positive"),
+            models.CheckConstraint(condition=Q(expected_to__gte=models.F("expected_from")), name="refund_dates_order"),
+            models.CheckConstraint(
+                condition=Q(method="check") | Q(payment__isnull=False), name="refund_card_has_charge"
+            ),
+            models.UniqueConstraint(
+                fields=["stripe_refund_id"], condition=~Q(stripe_refund_id=""), name="refund_stripe_uniq"
+            ),
+        ]
+        indexes = [
+            # Sweep: card refunds still pending, oldest first.
+            models.Index(fields=["created_at"], condition=Q(status="pending"), name="refund_pending_idx"),
+        ]
+
+    def __str__(self):
+        return f"Refund #{self.pk} by {self.get_method_display()}"
+
+
+class RefundEvent(models.Model):
+    """The refund's timeline, shown on the tracking page."""
+
+    refund = models.ForeignKey(Refund, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(default=timezone.now)
+    status = models.CharField(max_length=16, choices=Refund.Status.choices)
+    note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+        indexes = [models.Index(fields=["refund", "at"], name="refundevent_timeline_idx")]  # tracking page
+
+    def __str__(self):
+        return f"{self.get_status_display()} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class CheckRun(models.Model):
+    """A batch of checks numbered, printed and sent to the bank's positive-pay file together."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Numbering"
+        PRINTED = "printed", "Printed"
+        MAILED = "mailed", "Mailed"
+
+    run_date = models.DateField()
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.OPEN)
+    created_at = models.DateTimeField(default=timezone.now)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    check_count = models.PositiveIntegerField(default=0)
+    total_cents = models.PositiveIntegerField(default=0)
+    positive_pay_file = models.CharField(max_length=300, blank=True)
+    register_file = models.CharField(max_length=300, blank=True)
+
+    def __str__(self):
+        return f"Check run {self.run_date} #{self.pk}"
+
+
+class Check(models.Model):
+    """A mailed refund check, addressed to the snapshot taken when it was owed."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        PRINTED = "printed", "Printed"
+        MAILED = "mailed", "Mailed"
+        CASHED = "cashed", "Cashed"
+        VOIDED = "voided", "Voided"
+        RETURNED = "returned", "Returned by USPS"
+
+    refund = models.OneToOneField(Refund, on_delete=models.PROTECT, related_name="check_payment")
+    amount_cents = models.PositiveIntegerField()
+    payee = models.CharField(max_length=150)
+    line1 = models.CharField(max_length=100)
+    line2 = models.CharField(max_length=100, blank=True)
+    city = models.CharField(max_length=60)
+    state = models.CharField(max_length=2)
+    zip_code = models.CharField(max_length=10)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    check_number = models.PositiveIntegerField(null=True, blank=True, unique=True)
+    check_run = models.ForeignKey(CheckRun, null=True, blank=True, on_delete=models.PROTECT, related_name="checks")
+    issue_date = models.DateField(null=True, blank=True)
+    void_after = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    printed_at = models.DateTimeField(null=True, blank=True)
+    mailed_at = models.DateTimeField(null=True, blank=True)
+    voided_at = models.DateTimeField(null=True, blank=True)
+    reissue_of = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="reissued_as"
+    )
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(amount_cents__gt=0), name="check_amount_positive"),
+        ]
+        indexes = [
+            # Check run: queued checks, oldest first.
+            models.Index(fields=["created_at"], condition=Q(status="queued"), name="check_queued_idx"),
+            # Stale-check job: mailed checks past their void-after date.
+            models.Index(fields=["void_after"], condition=Q(status="mailed"), name="check_stale_idx"),
+        ]
+
+    def __str__(self):
+        return f"Check {self.check_number or '(unnumbered)'} for {self.payee}"
+
+    def address_lines(self):
+        return [p for p in [self.line1, self.line2, f"{self.city}, {self.state} {self.zip_code}"] if p]
+
+
+class StripeEvent(models.Model):
+    """Webhook events already handled: a repeated event id is ignored."""
+
+    event_id = models.CharField(max_length=80, unique=True)
+    type = models.CharField(max_length=80)
+    received_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self):
+        return f"{self.type} {self.event_id}"

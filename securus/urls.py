@@ -1,0 +1,9 @@
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("video/", include("video.urls")),
+    path("refunds/", include("refunds.urls")),
+    path("", include("accounts.urls")),
+]

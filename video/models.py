@@ -1,0 +1,117 @@
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from accounts.models import Account
+from facilities.models import Facility, IncarceratedPerson
+
+
+class Subscription(models.Model):
+    """VideoConnect Unlimited for one facility, renewed monthly on the card on file."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        PAST_DUE = "past_due", "Past due"
+        ENDED = "ended", "Ended"
+
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="video_subscriptions")
+    facility = models.ForeignKey(Facility, on_delete=models.PROTECT, related_name="+")
+    price_cents = models.PositiveIntegerField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    started_at = models.DateTimeField(default=timezone.now)
+    current_period_end = models.DateTimeField()
+    cancel_at_period_end = models.BooleanField(default=False)
+    canceled_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    stripe_subscription_id = models.CharField(max_length=64, blank=True)
+    stripe_customer_id = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "facility"], condition=~Q(status="ended"), name="subscription_one_open"
+            ),
+            models.UniqueConstraint(
+                fields=["stripe_subscription_id"],
+                condition=~Q(stripe_subscription_id=""),
+                name="subscription_stripe_uniq",
+            ),
+        ]
+        indexes = [
+            # Reconcile job: open subscriptions whose period has ended.
+            models.Index(fields=["current_period_end"], condition=~Q(status="ended"), name="subscription_due_idx"),
+        ]
+
+    def __str__(self):
+        return f"Unlimited at {self.facility}"
+
+
+class Session(models.Model):
+    """A scheduled VideoConnect visit."""
+
+    class Status(models.TextChoices):
+        SCHEDULED = "scheduled", "Scheduled"
+        CANCELLED = "cancelled", "Cancelled by the family member"
+        VOIDED = "voided", "Voided at account deletion"
+        COMPLETED = "completed", "Completed"
+
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="video_sessions")
+    facility = models.ForeignKey(Facility, on_delete=models.PROTECT, related_name="+")
+    inmate = models.ForeignKey(IncarceratedPerson, on_delete=models.PROTECT, related_name="+")
+    scheduled_at = models.DateTimeField()
+    price_cents = models.PositiveIntegerField(default=0)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.SCHEDULED)
+    status_changed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            # Upcoming sessions of an account (account page, deletion preview).
+            models.Index(
+                fields=["account", "scheduled_at"], condition=Q(status="scheduled"), name="session_upcoming_idx"
+            ),
+        ]
+
+    def __str__(self):
+        return f"Session with {self.inmate.name} at {self.scheduled_at:%Y-%m-%d %H:%M}"
+
+
+class UnsubscribeReason(models.Model):
+    """The fixed list of reasons offered on the first Unsubscribe step."""
+
+    code = models.SlugField(max_length=32, unique=True)
+    label = models.CharField(max_length=120)
+    position = models.PositiveSmallIntegerField(default=0)
+    needs_text = models.BooleanField(default=False, help_text="'Other': asks for the reason in words.")
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["position"]
+
+    def __str__(self):
+        return self.label
+
+
+class UnsubscribeAnswer(models.Model):
+    """Why someone started to unsubscribe, kept for the marketing report whether or not they left."""
+
+    class Outcome(models.TextChoices):
+        PENDING = "pending", "Answered, undecided"
+        STAYED = "stayed", "Stayed enrolled"
+        CANCELLED = "cancelled", "Completed cancellation"
+
+    subscription = models.ForeignKey(Subscription, on_delete=models.PROTECT, related_name="unsubscribe_answers")
+    facility = models.ForeignKey(Facility, on_delete=models.PROTECT, related_name="+")
+    reason = models.ForeignKey(UnsubscribeReason, on_delete=models.PROTECT, related_name="answers")
+    other_text = models.CharField(max_length=500, blank=True)
+    outcome = models.CharField(max_length=10, choices=Outcome.choices, default=Outcome.PENDING)
+    created_at = models.DateTimeField(default=timezone.now)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            # Marketing report: answers by month, reason and facility.
+            models.Index(fields=["created_at", "reason", "facility"], name="answer_report_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.reason} ({self.get_outcome_display()})"
