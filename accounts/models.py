@@ -142,6 +142,10 @@ class AccountDeletion(models.Model):
     contact_email = models.EmailField(
         blank=True, help_text="Kept only while a refund is in progress, for its status emails."
     )
+    mailing_address = models.JSONField(
+        default=dict, blank=True,
+        help_text="Address snapshot kept only while a refund may still become a mailed check.",
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
