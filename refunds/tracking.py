@@ -1,0 +1,22 @@
+"""Signed refund-tracking links: they name a deletion without revealing or allowing a guess of its id."""
+
+from django.core import signing
+from django.urls import reverse
+
+_SALT = "refunds.tracking"
+
+
+def tracking_token(deletion_id: int) -> str:
+    return signing.dumps({"d": deletion_id}, salt=_SALT, compress=True)
+
+
+def deletion_id_from_token(token: str) -> int | None:
+    """The deletion id, or None for a forged, altered or malformed token."""
+    try:
+        return int(signing.loads(token, salt=_SALT)["d"])
+    except (signing.BadSignature, KeyError, TypeError, ValueError):
+        return None
+
+
+def tracking_path(deletion_id: int) -> str:
+    return reverse("refunds:track", args=[tracking_token(deletion_id)])
