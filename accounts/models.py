@@ -136,14 +136,17 @@ class AccountDeletion(models.Model):
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    actor_label = models.CharField(max_length=254, blank=True, help_text="Who acted, kept after the user goes.")
+    actor_label = models.CharField(
+        max_length=254, blank=True, help_text="Who acted, kept after the user goes."
+    )
     call_reference = models.CharField(max_length=64, blank=True)
     holder_name = models.CharField(max_length=150, blank=True, help_text="Payee name for checks still owed.")
     contact_email = models.EmailField(
         blank=True, help_text="Kept only while a refund is in progress, for its status emails."
     )
     mailing_address = models.JSONField(
-        default=dict, blank=True,
+        default=dict,
+        blank=True,
         help_text="Address snapshot kept only while a refund may still become a mailed check.",
     )
     created_at = models.DateTimeField(default=timezone.now)

@@ -27,7 +27,9 @@ class DebitLink(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["account", "debit_account"], condition=Q(ended_at__isnull=True), name="debitlink_one_active"
+                fields=["account", "debit_account"],
+                condition=Q(ended_at__isnull=True),
+                name="debitlink_one_active",
             ),
         ]
 

@@ -26,7 +26,9 @@ class DirectBillAccount(models.Model):
 
 
 class Statement(models.Model):
-    directbill_account = models.ForeignKey(DirectBillAccount, on_delete=models.PROTECT, related_name="statements")
+    directbill_account = models.ForeignKey(
+        DirectBillAccount, on_delete=models.PROTECT, related_name="statements"
+    )
     statement_date = models.DateField()
     due_date = models.DateField()
     total_cents = models.PositiveIntegerField()
@@ -35,7 +37,9 @@ class Statement(models.Model):
 
     class Meta:
         constraints = [
-            models.CheckConstraint(condition=Q(due_date__gte=models.F("statement_date")), name="statement_due_after"),
+            models.CheckConstraint(
+                condition=Q(due_date__gte=models.F("statement_date")), name="statement_due_after"
+            ),
             models.UniqueConstraint(
                 fields=["directbill_account"], condition=Q(is_final=True), name="statement_one_final"
             ),
@@ -46,12 +50,18 @@ class Statement(models.Model):
 
 
 class Charge(models.Model):
-    directbill_account = models.ForeignKey(DirectBillAccount, on_delete=models.PROTECT, related_name="charges")
+    directbill_account = models.ForeignKey(
+        DirectBillAccount, on_delete=models.PROTECT, related_name="charges"
+    )
     created_at = models.DateTimeField(default=timezone.now)
     description = models.CharField(max_length=120, blank=True)
     amount_cents = models.PositiveIntegerField()
-    statement = models.ForeignKey(Statement, null=True, blank=True, on_delete=models.PROTECT, related_name="charges")
-    paid = models.BooleanField(default=False, help_text="Billed and paid; unpaid billed charges are outstanding.")
+    statement = models.ForeignKey(
+        Statement, null=True, blank=True, on_delete=models.PROTECT, related_name="charges"
+    )
+    paid = models.BooleanField(
+        default=False, help_text="Billed and paid; unpaid billed charges are outstanding."
+    )
 
     class Meta:
         indexes = [
@@ -94,7 +104,9 @@ class ClosureRequest(models.Model):
 
     class Meta:
         constraints = [
-            models.CheckConstraint(condition=Q(close_by__gte=models.F("close_after")), name="closure_window_order"),
+            models.CheckConstraint(
+                condition=Q(close_by__gte=models.F("close_after")), name="closure_window_order"
+            ),
         ]
         indexes = [
             # The daily job: held requests whose hold has passed.

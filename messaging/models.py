@@ -25,7 +25,9 @@ class StampEntry(models.Model):
                 condition=(Q(kind="purchase", stamps__gt=0) | (~Q(kind="purchase") & Q(stamps__lt=0))),
                 name="stamp_sign_matches_kind",
             ),
-            models.UniqueConstraint(fields=["account"], condition=Q(kind="forfeited"), name="stamp_one_forfeit"),
+            models.UniqueConstraint(
+                fields=["account"], condition=Q(kind="forfeited"), name="stamp_one_forfeit"
+            ),
         ]
         indexes = [
             # Stamp balance: SUM(stamps) WHERE account_id = %s.

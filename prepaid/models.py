@@ -28,7 +28,9 @@ class PrepaidAccount(models.Model):
 
 
 class PhoneNumber(models.Model):
-    prepaid_account = models.ForeignKey(PrepaidAccount, on_delete=models.CASCADE, related_name="phone_numbers")
+    prepaid_account = models.ForeignKey(
+        PrepaidAccount, on_delete=models.CASCADE, related_name="phone_numbers"
+    )
     number = models.CharField(max_length=16, help_text="E.164, e.g. +12145550100")
 
     class Meta:
@@ -127,7 +129,9 @@ class Enrolment(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["prepaid_account", "kind"], condition=Q(ended_at__isnull=True), name="enrolment_one_active"
+                fields=["prepaid_account", "kind"],
+                condition=Q(ended_at__isnull=True),
+                name="enrolment_one_active",
             ),
         ]
 
@@ -163,7 +167,8 @@ class LedgerEntry(models.Model):
                 name="ledger_payment_is_credit",
             ),
             models.CheckConstraint(
-                condition=~Q(kind__in=["call", "refund"]) | Q(amount_cents__lt=0), name="ledger_debits_negative"
+                condition=~Q(kind__in=["call", "refund"]) | Q(amount_cents__lt=0),
+                name="ledger_debits_negative",
             ),
         ]
         indexes = [

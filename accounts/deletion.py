@@ -1,0 +1,212 @@
+"""Account deletion: one preview (`plan_deletion`) and one act (`delete_account`) that carries it out.
+
+Every service has a closer with `preview(account, *, now)` and `close(account, deletion, preview, *, now)`.
+They run in this order, inside one transaction with the account row locked: the last day's calls are
+posted before the prepaid refund is computed, and nothing leaves the database until the commit.
+"""
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.module_loading import import_string
+
+from refunds.models import Refund
+
+from .closers import RefundLine, ServicePreview
+from .models import Account, AccountDeletion, Address, RetiredEmail, ServiceClosure, retired_email_digest
+
+ACCOUNT_CLOSERS = [
+    "prepaid.closing.PrepaidCloser",
+    "directbill.closing.DirectBillCloser",
+    "debit.closing.DebitCloser",
+    "messaging.closing.MessagingCloser",
+    "video.closing.VideoCloser",
+]
+
+
+def closers():
+    return [import_string(path)() for path in ACCOUNT_CLOSERS]
+
+
+class DeletionError(Exception):
+    """Deletion refused; `message` is written for the person deleting."""
+
+    def __init__(self, message: str, code: str):
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+@dataclass(frozen=True)
+class DeletionPlan:
+    account: Account
+    now: datetime
+    services: list[ServicePreview]
+    address: Address | None
+
+    @property
+    def refunds(self) -> list[RefundLine]:
+        return [line for service in self.services for line in service.refunds]
+
+    @property
+    def refund_total_cents(self) -> int:
+        return sum(line.amount_cents for line in self.refunds)
+
+    @property
+    def mails_check(self) -> bool:
+        return any(line.method == Refund.Method.CHECK for line in self.refunds)
+
+    @property
+    def address_verified_recently(self) -> bool:
+        if self.address is None or self.address.verified_at is None:
+            return False
+        max_age = timedelta(days=settings.ADDRESS_VERIFICATION_MAX_AGE_DAYS)
+        return self.now - self.address.verified_at <= max_age
+
+    @property
+    def needs_address_verification(self) -> bool:
+        """A check must go to an address the holder confirmed recently."""
+        return self.mails_check and not self.address_verified_recently
+
+    def service(self, name: str) -> ServicePreview | None:
+        return next((s for s in self.services if s.service == name), None)
+
+    @property
+    def fingerprint(self) -> str:
+        """Changes when anything the person was shown changes (amounts, routes, counts)."""
+        shown = {
+            "services": {s.service: s.report for s in self.services},
+            "refunds": [
+                [
+                    r.amount_cents,
+                    r.method,
+                    r.payment_id,
+                    r.expected_from.isoformat(),
+                    r.expected_to.isoformat(),
+                ]
+                for r in self.refunds
+            ],
+            "address": str(self.address) if self.address else "",
+        }
+        return hashlib.sha256(json.dumps(shown, sort_keys=True).encode()).hexdigest()[:32]
+
+
+def plan_deletion(account: Account, *, now: datetime | None = None) -> DeletionPlan:
+    """What deleting this account would do, service by service. Reads only."""
+    now = now or timezone.now()
+    previews = [p for closer in closers() if (p := closer.preview(account, now=now)) is not None]
+    address = Address.objects.filter(account=account).first()
+    return DeletionPlan(account=account, now=now, services=previews, address=address)
+
+
+def delete_account(
+    account: Account,
+    *,
+    actor,
+    channel: str,
+    call_reference: str = "",
+    expected_fingerprint: str | None = None,
+    now: datetime | None = None,
+) -> AccountDeletion:
+    """Close every service by its rules and retire the account. Deleting twice returns the first deletion."""
+    if channel not in AccountDeletion.Channel.values:
+        raise DeletionError(f"Unknown channel {channel!r}.", code="channel")
+    now = now or timezone.now()
+    with transaction.atomic(durable=True):
+        account = Account.objects.select_for_update().get(pk=account.pk)
+        existing = AccountDeletion.objects.filter(account=account).first()
+        if existing is not None:
+            return existing
+        plan = plan_deletion(account, now=now)
+        if expected_fingerprint is not None and expected_fingerprint != plan.fingerprint:
+            raise DeletionError(
+                "Something on your account changed since you reviewed it. Please review the summary again.",
+                code="plan_changed",
+            )
+        if plan.mails_check and plan.address is None:
+            raise DeletionError(
+                "A refund check needs a mailing address. Add one in My Settings first.", "no_address"
+            )
+        if plan.needs_address_verification:
+            raise DeletionError(
+                "A refund check will be mailed: please confirm your mailing address first.",
+                code="address_unverified",
+            )
+        user = account.user
+        deletion = AccountDeletion.objects.create(
+            account=account,
+            channel=channel,
+            actor=actor,
+            actor_label=getattr(actor, "email", "") or "",
+            call_reference=call_reference,
+            holder_name=account.name,
+            contact_email=user.email if user and plan.refunds else "",
+            mailing_address=_address_snapshot(plan.address) if plan.refunds else {},
+            created_at=now,
+        )
+        outcomes = [
+            ServiceClosure(
+                deletion=deletion,
+                service=preview.service,
+                outcome=closer.close(account, deletion, preview, now=now),
+                closed_at=now,
+            )
+            for closer, preview in _closers_with_previews(plan)
+        ]
+        ServiceClosure.objects.bulk_create(outcomes)
+        _retire(account, user, deletion, now=now)
+    return deletion
+
+
+def _closers_with_previews(plan: DeletionPlan):
+    by_service = {p.service: p for p in plan.services}
+    for closer in closers():
+        if closer.service in by_service:
+            yield closer, by_service[closer.service]
+
+
+def _address_snapshot(address: Address | None) -> dict:
+    if address is None:
+        return {}
+    return {
+        "line1": address.line1,
+        "line2": address.line2,
+        "city": address.city,
+        "state": address.state,
+        "zip_code": address.zip_code,
+    }
+
+
+def _retire(account: Account, user, deletion: AccountDeletion, *, now) -> None:
+    """Retire the email and erase personal data billing does not need. Checks keep their own snapshot."""
+    if user is not None:
+        RetiredEmail.objects.create(
+            digest=retired_email_digest(user.email), deletion=deletion, retired_at=now
+        )
+        user.email = f"deleted-{user.pk}@deleted.invalid"
+        user.name = ""
+        user.is_active = False
+        user.set_unusable_password()  # also ends every session: their auth hash no longer matches
+        user.save(update_fields=["email", "name", "is_active", "password"])
+    Address.objects.filter(account=account).delete()
+    from prepaid.models import PhoneNumber
+
+    PhoneNumber.objects.filter(prepaid_account__account=account).delete()
+    account.name = ""
+    account.phone = ""
+    account.status = Account.Status.DELETED
+    account.deleted_at = now
+    account.save(update_fields=["name", "phone", "status", "deleted_at"])
+
+
+def find_deletion_by_email(email: str) -> AccountDeletion | None:
+    """The deletion of the account that used this email, found through the retired email's digest."""
+    retired = (
+        RetiredEmail.objects.filter(digest=retired_email_digest(email)).select_related("deletion").first()
+    )
+    return retired.deletion if retired else None

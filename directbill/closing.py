@@ -1,0 +1,68 @@
+"""Direct Bill closer: the closure request is held 7 to 10 calendar days so late calls and charges can
+clear; the daily job then bills what is outstanding into a final statement (due 20 days later)."""
+
+from datetime import timedelta
+
+from django.db.models import Q, Sum
+
+from accounts.closers import ServicePreview, local_today
+from securus.money import dollars
+
+from .models import Charge, ClosureRequest, DirectBillAccount
+
+HOLD_DAYS = (7, 10)
+FINAL_STATEMENT_DUE_DAYS = 20
+
+
+class DirectBillCloser:
+    service = "directbill"
+    title = "Direct Bill"
+
+    def preview(self, account, *, now) -> ServicePreview | None:
+        directbill = DirectBillAccount.objects.filter(
+            account=account, status=DirectBillAccount.Status.OPEN
+        ).first()
+        if directbill is None:
+            return None
+        today = local_today(now)
+        close_after, close_by = today + timedelta(days=HOLD_DAYS[0]), today + timedelta(days=HOLD_DAYS[1])
+        totals = Charge.objects.filter(directbill_account=directbill).aggregate(
+            unbilled=Sum("amount_cents", filter=Q(statement__isnull=True)),
+            unpaid=Sum("amount_cents", filter=Q(statement__isnull=False, paid=False)),
+        )
+        unbilled, unpaid = totals["unbilled"] or 0, totals["unpaid"] or 0
+        details = [
+            f"Your request is held until {close_after:%B %-d, %Y} (at the latest {close_by:%B %-d, %Y}) "
+            "so that calls and charges not yet billed can reach the account.",
+            "If anything is owed then, you will get a final statement, due 20 days after its date. "
+            "If nothing is owed, the account closes with nothing to pay.",
+        ]
+        if unbilled:
+            details.append(f"Not yet billed so far: {dollars(unbilled)}.")
+        if unpaid:
+            details.append(f"Billed and still unpaid: {dollars(unpaid)} (due as on your statement).")
+        return ServicePreview(
+            service=self.service,
+            title=self.title,
+            headline=f"Closing after a hold of 7 to 10 days (by {close_by:%B %-d, %Y}).",
+            details=details,
+            report={
+                "status": "closing",
+                "close_after": close_after.isoformat(),
+                "close_by": close_by.isoformat(),
+            },
+            data={"directbill_id": directbill.pk, "close_after": close_after, "close_by": close_by},
+        )
+
+    def close(self, account, deletion, preview: ServicePreview, *, now) -> dict:
+        DirectBillAccount.objects.filter(pk=preview.data["directbill_id"]).update(
+            status=DirectBillAccount.Status.CLOSING
+        )
+        ClosureRequest.objects.create(
+            directbill_account_id=preview.data["directbill_id"],
+            deletion=deletion,
+            requested_at=now,
+            close_after=preview.data["close_after"],
+            close_by=preview.data["close_by"],
+        )
+        return preview.report

@@ -1,0 +1,211 @@
+"""AdvanceConnect closer: post the last day's calls, end TextPay/AutoPay, refund what remains by the method
+of the last purchase (card charges newest first, never above what a charge still allows; rest by check)."""
+
+from datetime import timedelta
+
+from django.db.models import Q, Sum
+from django.db.models.functions import Coalesce
+
+from accounts.closers import RefundLine, ServicePreview, local_today
+from refunds.issuing import REFUNDABLE_CARD_STATUSES, issue_refunds
+from refunds.models import Refund
+from refunds.schedule import card_refund_window, check_refund_window
+from securus.money import dollars, format_cents
+
+from .models import CARD_METHODS, Call, Enrolment, LedgerEntry, Payment, PrepaidAccount
+
+PENDING_CALL_WINDOW = timedelta(hours=24)
+
+
+def _card_charges(prepaid, last):
+    """The last card's charges, newest first, each with what is still refundable on it."""
+    same_card = (
+        Q(card_fingerprint=last.card_fingerprint)
+        if last.card_fingerprint
+        else Q(card_brand=last.card_brand, card_last4=last.card_last4)
+    )
+    return (
+        Payment.objects.filter(same_card, prepaid_account=prepaid, method__in=CARD_METHODS)
+        .exclude(stripe_charge_id="")
+        .annotate(
+            refunded=Coalesce(
+                Sum(
+                    "refunds__amount_cents",
+                    filter=Q(refunds__method="card", refunds__status__in=REFUNDABLE_CARD_STATUSES),
+                ),
+                0,
+            )
+        )
+        .order_by("-created_at", "-pk")
+        .only("pk", "amount_cents", "card_brand", "card_last4", "created_at")
+    )
+
+
+def allocate_refund(prepaid, amount_cents: int, today) -> list[RefundLine]:
+    """Split a refund across the last purchase's route. Pure apart from reading payments."""
+    if amount_cents <= 0:
+        return []
+    last = prepaid.payments.order_by("-created_at", "-pk").first()
+    check_from, check_to = check_refund_window(today)
+    lines: list[RefundLine] = []
+    remaining = amount_cents
+    if last is not None and last.is_card:
+        card_from, card_to = card_refund_window(today)
+        # Newest charge first; stop reading as soon as the balance is covered.
+        for charge in _card_charges(prepaid, last).iterator(chunk_size=50):
+            room = charge.amount_cents - charge.refunded
+            if room <= 0:
+                continue
+            part = min(room, remaining)
+            lines.append(
+                RefundLine(
+                    amount_cents=part,
+                    method=Refund.Method.CARD,
+                    expected_from=card_from,
+                    expected_to=card_to,
+                    payment_id=charge.pk,
+                    card_brand=charge.card_brand,
+                    card_last4=charge.card_last4,
+                    why="Your last purchase was made with this card.",
+                )
+            )
+            remaining -= part
+            if remaining == 0:
+                break
+        if remaining:
+            why = "More than this card's recent charges can take back; the rest comes by check."
+        else:
+            why = ""
+    elif last is None:
+        why = "No purchase on record to refund to."
+    else:
+        why = f"Your last purchase was made by {last.get_method_display()}."
+    if remaining:
+        lines.append(
+            RefundLine(
+                amount_cents=remaining,
+                method=Refund.Method.CHECK,
+                expected_from=check_from,
+                expected_to=check_to,
+                why=why,
+            )
+        )
+    return lines
+
+
+class PrepaidCloser:
+    service = "prepaid"
+    title = "AdvanceConnect prepaid calling"
+
+    def preview(self, account, *, now) -> ServicePreview | None:
+        prepaid = PrepaidAccount.objects.filter(account=account, status=PrepaidAccount.Status.OPEN).first()
+        if prepaid is None:
+            return None
+        balance = prepaid.balance_cents()
+        since = now - PENDING_CALL_WINDOW
+        pending = Call.objects.filter(
+            prepaid_account=prepaid, posted=False, started_at__gte=since, started_at__lte=now
+        )
+        pending_cents = pending.aggregate(total=Sum("charge_cents"))["total"] or 0
+        # A prepaid balance never goes below zero: calls beyond it are not charged to the family member.
+        deducted = min(pending_cents, max(balance, 0))
+        refund_total = max(balance, 0) - deducted
+        active = set(
+            Enrolment.objects.filter(prepaid_account=prepaid, ended_at__isnull=True).values_list(
+                "kind", flat=True
+            )
+        )
+        refunds = allocate_refund(prepaid, refund_total, local_today(now))
+
+        details = [f"Balance now: {dollars(balance)}."]
+        if pending_cents:
+            details.append(
+                f"Calls from the last 24 hours not yet charged: {dollars(pending_cents)}; "
+                f"{dollars(deducted)} is taken from the balance before the refund."
+            )
+        for kind in sorted(active):
+            details.append(f"{Enrolment.Kind(kind).label} stops immediately.")
+        details.append("The phone numbers on this account can no longer be called with this balance.")
+        warnings = []
+        if pending_cents > deducted:
+            warnings.append(
+                f"Recent calls cost more than your balance; the {dollars(pending_cents - deducted)} "
+                "difference is not charged to you."
+            )
+        headline = (
+            f"Closed. {dollars(refund_total)} refunded."
+            if refund_total
+            else "Closed. No balance left to refund."
+        )
+        report = {
+            "closed": True,
+            "balance_before": format_cents(balance),
+            "deducted_last_24h": format_cents(deducted),
+            "refund_total": format_cents(refund_total),
+            "autopay_terminated": Enrolment.Kind.AUTOPAY in active,
+            "textpay_terminated": Enrolment.Kind.TEXTPAY in active,
+        }
+        return ServicePreview(
+            service=self.service,
+            title=self.title,
+            headline=headline,
+            details=details,
+            warnings=warnings,
+            refunds=refunds,
+            report=report,
+            data={
+                "prepaid_id": prepaid.pk,
+                "since": since,
+                "balance": balance,
+                "deducted": deducted,
+                "pending": pending_cents,
+            },
+        )
+
+    def close(self, account, deletion, preview: ServicePreview, *, now) -> dict:
+        prepaid = PrepaidAccount.objects.select_for_update().get(pk=preview.data["prepaid_id"])
+        calls = Call.objects.filter(
+            prepaid_account=prepaid, posted=False, started_at__gte=preview.data["since"], started_at__lte=now
+        )
+        call_rows = list(calls.values_list("pk", "charge_cents"))
+        entries = [
+            LedgerEntry(
+                prepaid_account=prepaid,
+                created_at=now,
+                kind=LedgerEntry.Kind.CALL,
+                amount_cents=-cents,
+                call_id=pk,
+            )
+            for pk, cents in call_rows
+            if cents > 0
+        ]
+        write_off = preview.data["pending"] - preview.data["deducted"]
+        if write_off:
+            entries.append(
+                LedgerEntry(
+                    prepaid_account=prepaid,
+                    created_at=now,
+                    kind=LedgerEntry.Kind.ADJUSTMENT,
+                    amount_cents=write_off,
+                    memo="Calls beyond the balance at closure are not charged: a prepaid balance never goes below zero.",
+                )
+            )
+        LedgerEntry.objects.bulk_create(entries)
+        Call.objects.filter(pk__in=[pk for pk, _ in call_rows]).update(posted=True, posted_at=now)
+        Enrolment.objects.filter(prepaid_account=prepaid, ended_at__isnull=True).update(ended_at=now)
+
+        refunds = issue_refunds(deletion=deletion, account=account, lines=preview.refunds, now=now)
+        LedgerEntry.objects.bulk_create(
+            LedgerEntry(
+                prepaid_account=prepaid,
+                created_at=now,
+                kind=LedgerEntry.Kind.REFUND,
+                amount_cents=-refund.amount_cents,
+                refund=refund,
+            )
+            for refund in refunds
+        )
+        prepaid.status = PrepaidAccount.Status.CLOSED
+        prepaid.closed_at = now
+        prepaid.save(update_fields=["status", "closed_at"])
+        return preview.report

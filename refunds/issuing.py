@@ -1,0 +1,85 @@
+"""Creating the refunds a deletion owes. Card refunds go to Stripe by a task after commit; checks queue
+for the next check run with the address snapshot taken now."""
+
+import logging
+
+from django.db import transaction
+
+from .models import Check, Refund, RefundEvent
+
+log = logging.getLogger(__name__)
+
+# Card refunds that use up room on their charge (a failed one frees it again).
+REFUNDABLE_CARD_STATUSES = (Refund.Status.PENDING, Refund.Status.SUBMITTED, Refund.Status.SUCCEEDED)
+
+
+def check_from_snapshot(*, refund: Refund, deletion) -> Check:
+    address = deletion.mailing_address
+    return Check(
+        refund=refund,
+        amount_cents=refund.amount_cents,
+        payee=deletion.holder_name,
+        line1=address.get("line1", ""),
+        line2=address.get("line2", ""),
+        city=address.get("city", ""),
+        state=address.get("state", ""),
+        zip_code=address.get("zip_code", ""),
+    )
+
+
+def issue_refunds(*, deletion, account, lines, now) -> list[Refund]:
+    """Create one Refund per line (bulk: the query count does not depend on the account's history)."""
+    if not lines:
+        return []
+    refunds = []
+    for index, line in enumerate(lines):
+        is_card = line.method == Refund.Method.CARD
+        refunds.append(
+            Refund(
+                account=account,
+                deletion=deletion,
+                service="prepaid",
+                amount_cents=line.amount_cents,
+                method=line.method,
+                status=Refund.Status.PENDING if is_card else Refund.Status.CHECK_QUEUED,
+                payment_id=line.payment_id,
+                card_brand=line.card_brand,
+                card_last4=line.card_last4,
+                expected_from=line.expected_from,
+                expected_to=line.expected_to,
+                idempotency_key=(
+                    f"refund-{deletion.pk}-charge-{line.payment_id}"
+                    if is_card
+                    else f"refund-{deletion.pk}-check-{index}"
+                ),
+                created_at=now,
+                updated_at=now,
+            )
+        )
+    Refund.objects.bulk_create(refunds)
+    RefundEvent.objects.bulk_create(
+        RefundEvent(refund=r, at=now, status=r.status, note=line.why)
+        for r, line in zip(refunds, lines, strict=True)
+    )
+    Check.objects.bulk_create(
+        check_from_snapshot(refund=r, deletion=deletion) for r in refunds if r.method == Refund.Method.CHECK
+    )
+    card_ids = [r.pk for r in refunds if r.method == Refund.Method.CARD]
+    if card_ids:
+        transaction.on_commit(lambda: enqueue_card_refunds(card_ids))
+    return refunds
+
+
+def enqueue_card_refunds(refund_ids) -> None:
+    """Hand card refunds to the worker. A broker that is down loses nothing: the sweep finds them later."""
+    from django.utils import timezone
+
+    from .tasks import submit_card_refund
+
+    for refund_id in refund_ids:
+        try:
+            submit_card_refund.delay(refund_id)
+        except Exception:  # broker unreachable: the pending-refund sweep re-enqueues it
+            log.exception("could not enqueue card refund %s; the sweep will retry", refund_id)
+            continue
+        Refund.objects.filter(pk=refund_id).update(enqueued_at=timezone.now())
