@@ -39,7 +39,9 @@ class Subscription(models.Model):
         ]
         indexes = [
             # Reconcile job: open subscriptions whose period has ended.
-            models.Index(fields=["current_period_end"], condition=~Q(status="ended"), name="subscription_due_idx"),
+            models.Index(
+                fields=["current_period_end"], condition=~Q(status="ended"), name="subscription_due_idx"
+            ),
         ]
 
     def __str__(self):
@@ -67,7 +69,9 @@ class Session(models.Model):
         indexes = [
             # Upcoming sessions of an account (account page, deletion preview).
             models.Index(
-                fields=["account", "scheduled_at"], condition=Q(status="scheduled"), name="session_upcoming_idx"
+                fields=["account", "scheduled_at"],
+                condition=Q(status="scheduled"),
+                name="session_upcoming_idx",
             ),
         ]
 
@@ -83,6 +87,24 @@ class UnsubscribeReason(models.Model):
     position = models.PositiveSmallIntegerField(default=0)
     needs_text = models.BooleanField(default=False, help_text="'Other': asks for the reason in words.")
     active = models.BooleanField(default=True)
+    # Stripe's cancellation_details.feedback accepts only these values; the label goes in its comment.
+    stripe_feedback = models.CharField(
+        max_length=20,
+        default="other",
+        choices=[
+            (v, v)
+            for v in (
+                "customer_service",
+                "low_quality",
+                "missing_features",
+                "other",
+                "switched_service",
+                "too_complex",
+                "too_expensive",
+                "unused",
+            )
+        ],
+    )
 
     class Meta:
         ordering = ["position"]
@@ -99,7 +121,9 @@ class UnsubscribeAnswer(models.Model):
         STAYED = "stayed", "Stayed enrolled"
         CANCELLED = "cancelled", "Completed cancellation"
 
-    subscription = models.ForeignKey(Subscription, on_delete=models.PROTECT, related_name="unsubscribe_answers")
+    subscription = models.ForeignKey(
+        Subscription, on_delete=models.PROTECT, related_name="unsubscribe_answers"
+    )
     facility = models.ForeignKey(Facility, on_delete=models.PROTECT, related_name="+")
     reason = models.ForeignKey(UnsubscribeReason, on_delete=models.PROTECT, related_name="answers")
     other_text = models.CharField(max_length=500, blank=True)
@@ -115,3 +139,12 @@ class UnsubscribeAnswer(models.Model):
 
     def __str__(self):
         return f"{self.reason} ({self.get_outcome_display()})"
+
+
+class UnsubscribeReport(UnsubscribeAnswer):
+    """The marketing report's place in admin (and its view permission); it stores nothing of its own."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "unsubscribe reasons report"
+        verbose_name_plural = "unsubscribe reasons report"
