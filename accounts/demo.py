@@ -1,0 +1,124 @@
+"""Demo accounts for `seed_demo` and the README: one per deletion rule, times relative to now."""
+
+DEMO_PASSWORD = "Demo-pass-2026"
+ADMIN_EMAIL = "admin@demo.securus.test"
+ADMIN_PASSWORD = "Admin-pass-2026"
+
+_ADDRESS = {"line1": "1400 Main St", "line2": "Apt 5", "city": "Dallas", "state": "TX", "zip": "75202"}
+_JAIL = "Dallas County Jail"
+
+
+def _account(email, name, *, verified=True):
+    return {
+        "email": email,
+        "password": DEMO_PASSWORD,
+        "name": name,
+        "address": dict(_ADDRESS),
+        "address_verified": verified,
+    }
+
+
+DEMO_SCENARIOS = [
+    {
+        "description": "Card refund: card purchases, an unposted call from the last 24 hours.",
+        "account": _account("card@demo.securus.test", "Carla Mendez"),
+        "prepaid": {
+            "phone_numbers": ["+12145550101"],
+            "payments": [
+                {
+                    "at": "-60d",
+                    "amount": "20.00",
+                    "method": "card",
+                    "card_brand": "visa",
+                    "card_last4": "4242",
+                },
+                {
+                    "at": "-10d",
+                    "amount": "25.00",
+                    "method": "card",
+                    "card_brand": "visa",
+                    "card_last4": "4242",
+                },
+            ],
+            "calls": [
+                {"at": "-20d", "number": "+12145550101", "charge": "3.40", "posted": True},
+                {"at": "-5h", "number": "+12145550101", "charge": "1.20", "posted": False},
+            ],
+            "autopay": True,
+            "textpay": True,
+        },
+    },
+    {
+        "description": "Check refund: the last purchase was by Western Union.",
+        "account": _account("wu@demo.securus.test", "Walter Umbers"),
+        "prepaid": {
+            "phone_numbers": ["+12145550102"],
+            "payments": [
+                {"at": "-45d", "amount": "15.00", "method": "card", "card_last4": "1881"},
+                {"at": "-7d", "amount": "30.00", "method": "western_union"},
+            ],
+            "calls": [{"at": "-3d", "number": "+12145550102", "charge": "2.75", "posted": True}],
+        },
+    },
+    {
+        "description": "Direct Bill: unbilled charges, so closure is held before the final statement.",
+        "account": _account("directbill@demo.securus.test", "Dana Birch"),
+        "directbill": {
+            "charges": [
+                {"at": "-35d", "amount": "12.60", "billed": True, "paid": True},
+                {"at": "-4d", "amount": "3.10", "billed": False},
+                {"at": "-1d", "amount": "1.85", "billed": False},
+            ]
+        },
+    },
+    {
+        "description": "Every service at once.",
+        "account": _account("everything@demo.securus.test", "Eva Torres"),
+        "prepaid": {
+            "phone_numbers": ["+12145550104", "+14695550104"],
+            "payments": [
+                {"at": "-50d", "amount": "40.00", "method": "western_union"},
+                {
+                    "at": "-12d",
+                    "amount": "25.00",
+                    "method": "card",
+                    "card_brand": "mastercard",
+                    "card_last4": "5454",
+                },
+            ],
+            "calls": [
+                {"at": "-8d", "number": "+12145550104", "charge": "4.80", "posted": True},
+                {"at": "-2h", "number": "+14695550104", "charge": "0.95", "posted": False},
+            ],
+            "autopay": True,
+        },
+        "directbill": {"charges": [{"at": "-3d", "amount": "2.40", "billed": False}]},
+        "debit": {
+            "inmate": "Luis Torres",
+            "facility": _JAIL,
+            "deposits": [{"at": "-20d", "amount": "50.00"}, {"at": "-6d", "amount": "25.00"}],
+        },
+        "messaging": {"stamps": 20},
+        "video": {
+            "subscriptions": [{"facility": _JAIL, "price": "29.99", "period_end": "+18d"}],
+            "sessions": [
+                {"facility": _JAIL, "inmate": "Luis Torres", "at": "+2d", "price": "7.99"},
+                {"facility": _JAIL, "inmate": "Luis Torres", "at": "+9d", "price": "7.99"},
+            ],
+        },
+    },
+    {
+        "description": "VideoConnect Unlimited at two facilities, with sessions at both.",
+        "account": _account("video@demo.securus.test", "Victor Hale"),
+        "video": {
+            "subscriptions": [
+                {"facility": _JAIL, "price": "29.99", "period_end": "+6d"},
+                {"facility": "Tarrant County Corrections Center", "price": "24.99", "period_end": "+21d"},
+            ],
+            "sessions": [
+                {"facility": _JAIL, "inmate": "Marcus Hale", "at": "+1d"},
+                {"facility": "Tarrant County Corrections Center", "inmate": "Andre Hale", "at": "+4d"},
+            ],
+        },
+    },
+]
