@@ -71,24 +71,26 @@ def _call(fn, *args, **kwargs):
 
 
 def create_customer(*, email: str, name: str, payment_method: str, key: str) -> str:
-    """A customer whose default card is `payment_method`; returns the customer id."""
+    """A customer whose default card is `payment_method` (a pm_ id, or a tok_ test token); returns its id."""
     c = client()
+    if payment_method.startswith("tok_"):
+        # Without Stripe.js (tests, the local demo) the page sends a test card token; make it a PaymentMethod.
+        pm = _call(
+            c.v1.payment_methods.create,
+            params={"type": "card", "card": {"token": payment_method}},
+            options={"idempotency_key": f"{key}-pm"},
+        )
+        payment_method = pm.id
     customer = _call(
         c.v1.customers.create,
-        params={"email": email, "name": name, "metadata": {"source": "videoconnect"}},
+        params={
+            "email": email,
+            "name": name,
+            "payment_method": payment_method,
+            "invoice_settings": {"default_payment_method": payment_method},
+            "metadata": {"source": "videoconnect"},
+        },
         options={"idempotency_key": f"{key}-customer"},
-    )
-    _call(
-        c.v1.payment_methods.attach,
-        payment_method,
-        params={"customer": customer.id},
-        options={"idempotency_key": f"{key}-attach"},
-    )
-    _call(
-        c.v1.customers.update,
-        customer.id,
-        params={"invoice_settings": {"default_payment_method": payment_method}},
-        options={"idempotency_key": f"{key}-default-pm"},
     )
     return customer.id
 

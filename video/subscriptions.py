@@ -233,10 +233,14 @@ def _invoice_subscription_id(invoice) -> str:
     return sub or ""
 
 
-def _invoice_period_end(invoice) -> datetime | None:
+def _invoice_period_end(invoice, sub_id: str) -> datetime | None:
+    """End of the period the invoice paid for: its subscription line's period, else Stripe's subscription."""
     lines = (invoice.get("lines") or {}).get("data") or []
     end = max(((line.get("period") or {}).get("end") or 0 for line in lines), default=0)
-    return datetime.fromtimestamp(int(end), tz=UTC) if end else None
+    if end:
+        return datetime.fromtimestamp(int(end), tz=UTC)
+    # The invoice's own period_end is the previous period on a renewal: ask for the subscription instead.
+    return gateway.retrieve_subscription(subscription_id=sub_id).current_period_end
 
 
 def _event_object(event):
@@ -247,8 +251,10 @@ def handle_invoice_paid(event) -> None:
     """A renewal was paid: the period moves forward and a past-due subscription is active again."""
     invoice = _event_object(event)
     sub_id = _invoice_subscription_id(invoice)
-    end = _invoice_period_end(invoice)
-    if not sub_id or not end:
+    if not sub_id or not Subscription.objects.filter(OPEN, stripe_subscription_id=sub_id).exists():
+        return
+    end = _invoice_period_end(invoice, sub_id)  # GatewayError -> 500, and Stripe delivers it again
+    if not end:
         return
     with transaction.atomic():
         sub = Subscription.objects.select_for_update().filter(OPEN, stripe_subscription_id=sub_id).first()
