@@ -131,6 +131,8 @@ STRIPE_API_KEY = env.str("STRIPE_API_KEY", default="sk_test_local")
 STRIPE_API_BASE = env.url("STRIPE_API_BASE", default="http://127.0.0.1:12111").geturl()
 STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="whsec_local")
 STRIPE_MAX_NETWORK_RETRIES = env.int("STRIPE_MAX_NETWORK_RETRIES", default=2)
+# A Stripe call that takes longer is abandoned and retried later (the idempotency key makes that safe).
+STRIPE_TIMEOUT_SECONDS = env.float("STRIPE_TIMEOUT_SECONDS", default=20.0)
 
 # Retired emails are kept as a keyed hash so a deleted email is recognised without storing it.
 RETIRED_EMAIL_KEY = env.str("RETIRED_EMAIL_KEY", default=SECRET_KEY)
@@ -138,6 +140,8 @@ RETIRED_EMAIL_KEY = env.str("RETIRED_EMAIL_KEY", default=SECRET_KEY)
 ADDRESS_VERIFICATION_MAX_AGE_DAYS = env.int("ADDRESS_VERIFICATION_MAX_AGE_DAYS", default=30)
 # Where check runs write positive-pay files and check registers.
 CHECK_RUN_DIR = Path(env.str("CHECK_RUN_DIR", default=str(BASE_DIR / "var" / "checkruns")))
+# The bank account the refund checks are drawn on, named in every positive-pay file.
+POSITIVE_PAY_ACCOUNT_NUMBER = env.str("POSITIVE_PAY_ACCOUNT_NUMBER", default="000123456789")
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
