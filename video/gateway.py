@@ -32,6 +32,7 @@ def client() -> stripe.StripeClient:
         settings.STRIPE_API_KEY,
         base_addresses={"api": settings.STRIPE_API_BASE},
         max_network_retries=settings.STRIPE_MAX_NETWORK_RETRIES,
+        http_client=stripe.new_default_http_client(timeout=getattr(settings, "STRIPE_TIMEOUT_SECONDS", 20.0)),
     )
 
 
