@@ -3,13 +3,18 @@
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
-DEBUG = env.bool("DEBUG", default=False)
+# env.bool reads any unknown word as False: a typo must stop start-up instead.
+_DEBUG = env.str("DEBUG", default="false").strip().lower()
+if _DEBUG not in ("true", "false", "1", "0", "yes", "no", "on", "off"):
+    raise ImproperlyConfigured(f"DEBUG must be true or false, not {_DEBUG!r}")
+DEBUG = _DEBUG in ("true", "1", "yes", "on")
 SECRET_KEY = env.str("SECRET_KEY", default="dev-only-insecure-key" if DEBUG else environ.Env.NOTSET)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -64,7 +69,14 @@ TEMPLATES = [
 ]
 
 # SQLite only for a laptop demo without PostgreSQL; tests and production use PostgreSQL.
-DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+try:
+    DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+except (ValueError, ImproperlyConfigured) as exc:
+    raise ImproperlyConfigured(f"DATABASE_URL is malformed: {exc}") from None
+# env.db maps an unparseable URL to the dummy backend; only PostgreSQL (with a database name) or SQLite run.
+_ENGINES = ("django.db.backends.postgresql", "django.db.backends.sqlite3")
+if DATABASES["default"].get("ENGINE") not in _ENGINES or not DATABASES["default"].get("NAME"):
+    raise ImproperlyConfigured("DATABASE_URL must be postgres://USER@HOST:PORT/NAME or sqlite:///PATH")
 # A new PostgreSQL connection per request made a one-query page six times slower.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=600)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
