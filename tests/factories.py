@@ -49,6 +49,7 @@ class AccountFactory(factory.django.DjangoModelFactory):
 
     class Meta:
         model = Account
+        skip_postgeneration_save = True
 
     user = factory.SubFactory(UserFactory)
     name = factory.LazyAttribute(lambda o: o.user.name if o.user else "Ana Diaz")
