@@ -1,10 +1,48 @@
 """Refund tasks: thin, idempotent (acks_late), ids in, one service call each."""
 
+import logging
+
 from celery import shared_task
+
+log = logging.getLogger(__name__)
+
+# Backoff for transient Stripe errors: 30 s, 1 min, 2 min ... capped at 30 min. After the last retry the
+# refund stays pending and the sweep picks it up again.
+RETRY_BASE_SECONDS = 30
+RETRY_MAX_SECONDS = 1800
+MAX_RETRIES = 8
+
+
+@shared_task(bind=True, acks_late=True, max_retries=MAX_RETRIES)
+def submit_card_refund(self, refund_id: int) -> None:
+    from refunds import cards, gateway
+
+    try:
+        cards.submit_card_refund(refund_id)
+    except gateway.TransientGatewayError as exc:
+        countdown = min(RETRY_BASE_SECONDS * 2**self.request.retries, RETRY_MAX_SECONDS)
+        log.warning("refund %s: %s; retry in %s s", refund_id, exc, countdown)
+        cards.note_retry(refund_id=refund_id, countdown=countdown)
+        raise self.retry(exc=exc, countdown=countdown) from exc
 
 
 @shared_task(acks_late=True)
-def submit_card_refund(refund_id: int) -> None:
+def sweep_pending_card_refunds(limit: int = 200) -> int:
     from refunds import cards
 
-    cards.submit_card_refund(refund_id)
+    return len(cards.sweep_pending(limit=limit))
+
+
+@shared_task(acks_late=True)
+def run_checks(limit: int = 500) -> int | None:
+    from refunds import checks
+
+    run = checks.run_checks_if_business_day(limit=limit)
+    return run.pk if run else None
+
+
+@shared_task(acks_late=True)
+def void_stale_checks(limit: int = 500) -> int:
+    from refunds import checks
+
+    return len(checks.void_stale_checks(limit=limit))

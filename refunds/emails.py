@@ -1,0 +1,81 @@
+"""Plain-text status emails, one at each step of a refund, to the contact email kept on the deletion."""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+
+from securus.money import dollars
+
+from .models import Refund
+from .tracking import tracking_path
+
+log = logging.getLogger(__name__)
+
+SUBJECTS = {
+    Refund.Status.SUBMITTED: "Your refund is on its way to your card",
+    Refund.Status.SUCCEEDED: "Your card refund is complete",
+    Refund.Status.REPLACED: "We will mail you a check instead",
+    Refund.Status.CHECK_PRINTED: "Your refund check has been printed",
+    Refund.Status.CHECK_MAILED: "Your refund check is in the mail",
+    Refund.Status.CHECK_VOIDED: "Your refund check has expired",
+}
+
+
+def _route(refund: Refund) -> str:
+    if refund.method == Refund.Method.CARD:
+        return f"your {refund.card_brand.title() or 'card'} ending in {refund.card_last4}".replace("  ", " ")
+    check = getattr(refund, "check_payment", None)
+    where = f" to {check.city}, {check.state}" if check and check.city else ""
+    return f"a check mailed by USPS{where}"
+
+
+def _body(refund: Refund, status: str, note: str) -> str:
+    amount = dollars(refund.amount_cents)
+    lines = {
+        Refund.Status.SUBMITTED: f"We have asked your card issuer to return {amount} to {_route(refund)}. "
+        f"Most banks show it between {refund.expected_from:%B %-d} and {refund.expected_to:%B %-d}; "
+        "it can take until your next statement to appear.",
+        Refund.Status.SUCCEEDED: f"The refund of {amount} to {_route(refund)} has been completed.",
+        Refund.Status.REPLACED: f"Your card could not take the refund of {amount} ({note}). "
+        "We will send the money as a check to the address you gave us instead.",
+        Refund.Status.CHECK_PRINTED: f"Your refund check for {amount} has been printed and will be mailed shortly.",
+        Refund.Status.CHECK_MAILED: f"Your refund check for {amount} has been mailed by USPS. "
+        f"Please allow until {refund.expected_to:%B %-d} for it to arrive.",
+        Refund.Status.CHECK_VOIDED: f"Your refund check for {amount} was not cashed in time and has been "
+        "voided. Please contact customer care to have it sent again.",
+    }
+    return "\n\n".join(
+        [
+            "Hello,",
+            lines[status],
+            f"You can follow your refund at any time, without signing in: {_tracking_url(refund)}",
+            "Securus Online",
+        ]
+    )
+
+
+def _tracking_url(refund: Refund) -> str:
+    base = getattr(settings, "SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+    return base + tracking_path(refund.deletion_id)
+
+
+def send_status_email(*, refund: Refund, status: str, note: str = "") -> None:
+    """Queue the email for after commit (a rolled-back change sends nothing). No contact email: no email."""
+    if status not in SUBJECTS or refund.deletion_id is None:
+        return
+    recipient = refund.deletion.contact_email
+    if not recipient:
+        return
+    subject, body = SUBJECTS[status], _body(refund, status, note)
+
+    def send():
+        try:
+            send_mail(subject, body, None, [recipient])
+        except Exception:  # an email that fails must never undo or block the money moving
+            log.exception("refund %s: status email failed", refund.pk)
+
+    transaction.on_commit(send)
