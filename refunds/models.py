@@ -33,7 +33,11 @@ class Refund(models.Model):
     method = models.CharField(max_length=6, choices=Method.choices)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
     payment = models.ForeignKey(
-        "prepaid.Payment", null=True, blank=True, on_delete=models.PROTECT, related_name="refunds",
+        "prepaid.Payment",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="refunds",
         help_text="The card charge refunded (card refunds only).",
     )
     card_brand = models.CharField(max_length=16, blank=True)
@@ -53,7 +57,9 @@ class Refund(models.Model):
     class Meta:
         constraints = [
             models.CheckConstraint(condition=Q(amount_cents__gt=0), name="refund_amount_positive"),
-            models.CheckConstraint(condition=Q(expected_to__gte=models.F("expected_from")), name="refund_dates_order"),
+            models.CheckConstraint(
+                condition=Q(expected_to__gte=models.F("expected_from")), name="refund_dates_order"
+            ),
             models.CheckConstraint(
                 condition=Q(method="check") | Q(payment__isnull=False), name="refund_card_has_charge"
             ),
@@ -128,13 +134,19 @@ class Check(models.Model):
     zip_code = models.CharField(max_length=10)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     check_number = models.PositiveIntegerField(null=True, blank=True, unique=True)
-    check_run = models.ForeignKey(CheckRun, null=True, blank=True, on_delete=models.PROTECT, related_name="checks")
+    check_run = models.ForeignKey(
+        CheckRun, null=True, blank=True, on_delete=models.PROTECT, related_name="checks"
+    )
     issue_date = models.DateField(null=True, blank=True)
     void_after = models.DateField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     printed_at = models.DateTimeField(null=True, blank=True)
     mailed_at = models.DateTimeField(null=True, blank=True)
     voided_at = models.DateTimeField(null=True, blank=True)
+    void_run = models.ForeignKey(
+        CheckRun, null=True, blank=True, on_delete=models.PROTECT, related_name="voided_checks",
+        help_text="The check run whose positive-pay file told the bank this check is void.",
+    )
     reissue_of = models.OneToOneField(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="reissued_as"
     )
