@@ -84,14 +84,20 @@ def create_customer(*, email: str, name: str, payment_method: str, key: str) -> 
         payment_method = pm.id
     customer = _call(
         c.v1.customers.create,
-        params={
-            "email": email,
-            "name": name,
-            "payment_method": payment_method,
-            "invoice_settings": {"default_payment_method": payment_method},
-            "metadata": {"source": "videoconnect"},
-        },
+        params={"email": email, "name": name, "metadata": {"source": "videoconnect"}},
         options={"idempotency_key": f"{key}-customer"},
+    )
+    _call(
+        c.v1.payment_methods.attach,
+        payment_method,
+        params={"customer": customer.id},
+        options={"idempotency_key": f"{key}-attach"},
+    )
+    _call(
+        c.v1.customers.update,
+        customer.id,
+        params={"invoice_settings": {"default_payment_method": payment_method}},
+        options={"idempotency_key": f"{key}-default-pm"},
     )
     return customer.id
 
