@@ -19,6 +19,9 @@ log = logging.getLogger(__name__)
 HANDLERS = {
     "refund.updated": "refunds.cards.handle_refund_event",
     "refund.failed": "refunds.cards.handle_refund_event",
+    "invoice.paid": "video.subscriptions.handle_invoice_paid",
+    "invoice.payment_failed": "video.subscriptions.handle_invoice_payment_failed",
+    "customer.subscription.deleted": "video.subscriptions.handle_subscription_deleted",
 }
 
 
