@@ -1,0 +1,250 @@
+"""Check runs: queued checks numbered without gaps, written to the bank's positive-pay file and a printable
+register, then marked printed and mailed. Stale checks are voided and reported in the next file.
+
+A run has three steps, each safe to repeat: (1) number a bounded batch in one transaction, under a lock
+that serialises numbering (so two runs at once never share a number or leave a gap); (2) write the files
+and mark printed; (3) mark mailed. A run interrupted after step 1 or 2 is finished by the next run
+before it numbers anything new, so no check is skipped or numbered twice."""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+from datetime import date, timedelta
+from pathlib import Path
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Max, Q, Sum
+from django.utils import timezone
+
+from securus.calendar import is_business_day
+from securus.money import dollars, format_cents
+
+from . import emails
+from .cards import erase_snapshot_if_settled
+from .models import Check, CheckRun, Refund, RefundEvent
+
+log = logging.getLogger(__name__)
+
+FIRST_CHECK_NUMBER = 100001
+VOID_AFTER_DAYS = 180
+_NUMBERING_LOCK = 0x5EC0C4EC  # pg_advisory_xact_lock key: one numbering at a time
+
+
+def _lock_numbering():
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_NUMBERING_LOCK])
+    # SQLite (laptop demo) allows one writer at a time anyway.
+
+
+def _mailable():
+    return ~Q(line1="") & ~Q(city="") & ~Q(zip_code="")
+
+
+def run_checks_if_business_day(*, limit: int = 500, today: date | None = None) -> CheckRun | None:
+    today = today or timezone.localdate()
+    if not is_business_day(today):
+        log.info("check run: %s is not a business day", today)
+        return None
+    return run_checks(today=today, limit=limit)
+
+
+def run_checks(*, today: date | None = None, limit: int = 500) -> CheckRun | None:
+    """Finish any interrupted run, then number, print and mail one batch. Returns the new run, if any."""
+    today = today or timezone.localdate()
+    for run_id in (
+        CheckRun.objects.exclude(status=CheckRun.Status.MAILED).order_by("pk").values_list("pk", flat=True)
+    ):
+        _finish(run_id=run_id)
+    run = _number_batch(today=today, limit=limit)
+    if run is None:
+        return None
+    _finish(run_id=run.pk)
+    run.refresh_from_db()
+    return run
+
+
+def _number_batch(*, today: date, limit: int) -> CheckRun | None:
+    with transaction.atomic():
+        _lock_numbering()
+        check_ids = list(
+            Check.objects.filter(_mailable(), status=Check.Status.QUEUED, check_number__isnull=True)
+            .order_by("created_at", "pk")
+            .select_for_update(skip_locked=True)
+            .values_list("pk", flat=True)[:limit]
+        )
+        void_ids = list(
+            Check.objects.filter(
+                status=Check.Status.VOIDED, void_run__isnull=True, check_number__isnull=False
+            )
+            .order_by("check_number")
+            .select_for_update(skip_locked=True)
+            .values_list("pk", flat=True)[:limit]
+        )
+        if not check_ids and not void_ids:
+            return None
+        last = Check.objects.aggregate(n=Max("check_number"))["n"] or FIRST_CHECK_NUMBER - 1
+        run = CheckRun.objects.create(run_date=today)
+        numbered = []
+        for offset, check in enumerate(
+            Check.objects.filter(pk__in=check_ids).order_by("created_at", "pk"), 1
+        ):
+            check.check_number = last + offset
+            check.check_run = run
+            check.issue_date = today
+            check.void_after = today + timedelta(days=VOID_AFTER_DAYS)
+            numbered.append(check)
+        Check.objects.bulk_update(numbered, ["check_number", "check_run", "issue_date", "void_after"])
+        Check.objects.filter(pk__in=void_ids).update(void_run=run)
+        totals = Check.objects.filter(check_run=run).aggregate(n=Sum("amount_cents"))
+        CheckRun.objects.filter(pk=run.pk).update(check_count=len(numbered), total_cents=totals["n"] or 0)
+    log.info("check run %s: numbered %d checks, %d voids", run.pk, len(numbered), len(void_ids))
+    return run
+
+
+def _finish(*, run_id: int) -> None:
+    """Steps 2 and 3 for one run; each is a conditional transition, so repeating it does nothing."""
+    with transaction.atomic():
+        run = CheckRun.objects.select_for_update(skip_locked=True).filter(pk=run_id).first()
+        if run is None:
+            return  # another run is finishing it
+        if run.status == CheckRun.Status.OPEN:
+            _write_files(run)
+            _mark(run, Check.Status.QUEUED, Check.Status.PRINTED, Refund.Status.CHECK_PRINTED, "printed_at")
+            run.status = CheckRun.Status.PRINTED
+            run.save(update_fields=["status", "positive_pay_file", "register_file"])
+    with transaction.atomic():
+        run = CheckRun.objects.select_for_update(skip_locked=True).filter(pk=run_id).first()
+        if run is None or run.status != CheckRun.Status.PRINTED:
+            return
+        deletion_ids = _mark(
+            run, Check.Status.PRINTED, Check.Status.MAILED, Refund.Status.CHECK_MAILED, "mailed_at"
+        )
+        run.status = CheckRun.Status.MAILED
+        run.completed_at = timezone.now()
+        run.save(update_fields=["status", "completed_at"])
+        for deletion_id in deletion_ids:
+            erase_snapshot_if_settled(deletion_id=deletion_id)
+
+
+def _mark(run, from_status, to_status, refund_status, stamp_field) -> set[int]:
+    now = timezone.now()
+    checks = list(Check.objects.filter(check_run=run, status=from_status).select_related("refund__deletion"))
+    if not checks:
+        return set()
+    Check.objects.filter(pk__in=[c.pk for c in checks]).update(status=to_status, **{stamp_field: now})
+    Refund.objects.filter(pk__in=[c.refund_id for c in checks]).update(status=refund_status, updated_at=now)
+    verb = "Printed" if to_status == Check.Status.PRINTED else "Mailed by USPS"
+    RefundEvent.objects.bulk_create(
+        RefundEvent(
+            refund_id=c.refund_id, status=refund_status, at=now, note=f"{verb}: check no. {c.check_number}."
+        )
+        for c in checks
+    )
+    if to_status == Check.Status.MAILED:
+        for check in checks:
+            check.refund.status = refund_status
+            emails.send_status_email(refund=check.refund, status=refund_status)
+    return {c.refund.deletion_id for c in checks if c.refund.deletion_id}
+
+
+def positive_pay_rows(run: CheckRun) -> list[list[str]]:
+    account = settings.POSITIVE_PAY_ACCOUNT_NUMBER
+    rows = [["account_number", "check_number", "amount", "issue_date", "payee", "code"]]
+    for check in run.checks.order_by("check_number"):
+        rows.append(
+            [
+                account,
+                str(check.check_number),
+                format_cents(check.amount_cents),
+                check.issue_date.isoformat(),
+                check.payee,
+                "I",
+            ]
+        )
+    for check in run.voided_checks.order_by("check_number"):
+        rows.append(
+            [
+                account,
+                str(check.check_number),
+                format_cents(check.amount_cents),
+                check.issue_date.isoformat(),
+                check.payee,
+                "V",
+            ]
+        )
+    return rows
+
+
+def register_text(run: CheckRun) -> str:
+    lines = [f"Securus Online refund checks: run {run.pk} of {run.run_date:%Y-%m-%d}", ""]
+    for check in run.checks.order_by("check_number"):
+        lines.append(
+            f"Check no. {check.check_number}   {check.issue_date:%m/%d/%Y}   {dollars(check.amount_cents)}"
+        )
+        lines.append(f"  Pay to the order of: {check.payee}")
+        lines.extend(f"  {line}" for line in check.address_lines())
+        lines.append(f"  Void after {check.void_after:%m/%d/%Y}")
+        lines.append("")
+    voids = list(run.voided_checks.order_by("check_number"))
+    if voids:
+        lines.append("Voided (uncashed past their void-after date; reissue or report as unclaimed property):")
+        lines.extend(f"  Check no. {c.check_number}  {dollars(c.amount_cents)}  {c.payee}" for c in voids)
+        lines.append("")
+    total = sum(c.amount_cents for c in run.checks.all())
+    lines.append(f"{run.checks.count()} checks, total {dollars(total)}")
+    return "\n".join(lines) + "\n"
+
+
+def _write_files(run: CheckRun) -> None:
+    """Written from the database, so writing again after an interruption gives the same files."""
+    folder = Path(settings.CHECK_RUN_DIR)
+    folder.mkdir(parents=True, exist_ok=True)
+    stem = f"checkrun-{run.run_date:%Y%m%d}-{run.pk}"
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerows(positive_pay_rows(run))
+    pay, register = folder / f"{stem}-positive-pay.csv", folder / f"{stem}-register.txt"
+    for path, text in ((pay, buffer.getvalue()), (register, register_text(run))):
+        tmp = path.with_suffix(path.suffix + ".tmp")
+        tmp.write_text(text)
+        tmp.replace(path)  # never a half-written file for the bank
+    run.positive_pay_file, run.register_file = str(pay), str(register)
+
+
+def void_stale_checks(*, today: date | None = None, limit: int = 500) -> list[Check]:
+    """Void mailed checks not cashed by their void-after date; they go to the bank as voids in the next run
+    and are listed for reissue or unclaimed-property reporting."""
+    today = today or timezone.localdate()
+    now = timezone.now()
+    with transaction.atomic():
+        checks = list(
+            Check.objects.filter(status=Check.Status.MAILED, void_after__lt=today)
+            .order_by("void_after", "pk")
+            .select_for_update(skip_locked=True)[:limit]
+        )
+        if not checks:
+            return []
+        Check.objects.filter(pk__in=[c.pk for c in checks]).update(status=Check.Status.VOIDED, voided_at=now)
+        Refund.objects.filter(pk__in=[c.refund_id for c in checks]).update(
+            status=Refund.Status.CHECK_VOIDED, updated_at=now
+        )
+        RefundEvent.objects.bulk_create(
+            RefundEvent(
+                refund_id=c.refund_id,
+                status=Refund.Status.CHECK_VOIDED,
+                at=now,
+                note=f"Check no. {c.check_number} was not cashed within {VOID_AFTER_DAYS} days.",
+            )
+            for c in checks
+        )
+    for check in checks:
+        log.warning(
+            "voided stale check %s (%s, %s): reissue or report as unclaimed property",
+            check.check_number,
+            check.payee,
+            dollars(check.amount_cents),
+        )
+    return checks
