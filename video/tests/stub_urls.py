@@ -33,5 +33,6 @@ accounts = (
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("video/", include("video.urls")),
+    path("refunds/", include("refunds.urls")),
     path("", include(accounts)),
 ]
