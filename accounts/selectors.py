@@ -1,0 +1,284 @@
+"""Reads for the account pages. Each runs a fixed number of queries, however long the account's history."""
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.db.models import OuterRef, Subquery, Sum
+from django.db.models.functions import Coalesce
+
+from debit.models import Deposit
+from directbill.models import Charge, DirectBillAccount, Statement
+from messaging.models import StampEntry
+from prepaid.models import Enrolment, LedgerEntry, Payment, PaymentMethod, PhoneNumber, PrepaidAccount
+from refunds.models import Refund
+from securus.money import dollars, parse_cents
+
+from .models import Account, AccountDeletion, ServiceClosure
+
+
+@dataclass(frozen=True)
+class PrepaidCard:
+    status: str
+    balance_cents: int
+    last_method: str  # label, "" when nothing was ever bought
+    last_card: str  # "Visa ending 4242" for card purchases
+    last_paid_at: object
+    enrolments: list[str]
+    phone_numbers: list[str]
+
+
+@dataclass(frozen=True)
+class DirectBillCard:
+    status: str
+    due_cents: int
+    unbilled_cents: int
+    due_date: date | None
+
+
+@dataclass(frozen=True)
+class DebitCard:
+    deposits: list[tuple[str, int]]  # (incarcerated person, total deposited)
+
+
+@dataclass(frozen=True)
+class AccountOverview:
+    account: Account
+    prepaid: PrepaidCard | None = None
+    directbill: DirectBillCard | None = None
+    debit: DebitCard | None = None
+    stamps: int | None = None
+
+
+def card_label(brand: str, last4: str) -> str:
+    brand = (brand or "card").strip()
+    name = {"amex": "American Express", "mastercard": "Mastercard"}.get(brand.lower(), brand.title())
+    return f"{name} ending in {last4}" if last4 else name
+
+
+def _prepaid_card(account: Account) -> PrepaidCard | None:
+    last = Payment.objects.filter(prepaid_account=OuterRef("pk")).order_by("-created_at", "-pk")
+    balance = (
+        LedgerEntry.objects.filter(prepaid_account=OuterRef("pk"))
+        .order_by()
+        .values("prepaid_account")
+        .annotate(t=Sum("amount_cents"))
+        .values("t")
+    )
+    prepaid = (
+        PrepaidAccount.objects.filter(account=account)
+        .annotate(
+            balance=Coalesce(Subquery(balance), 0),
+            last_method=Subquery(last.values("method")[:1]),
+            last_brand=Subquery(last.values("card_brand")[:1]),
+            last_last4=Subquery(last.values("card_last4")[:1]),
+            last_at=Subquery(last.values("created_at")[:1]),
+        )
+        .first()
+    )
+    if prepaid is None:
+        return None
+    enrolments = Enrolment.objects.filter(prepaid_account=prepaid, ended_at__isnull=True).order_by("kind")
+    numbers = PhoneNumber.objects.filter(prepaid_account=prepaid).order_by("number")
+    is_card = prepaid.last_method in (PaymentMethod.CARD, PaymentMethod.CARD_PHONE)
+    return PrepaidCard(
+        status=prepaid.get_status_display(),
+        balance_cents=prepaid.balance,
+        last_method=PaymentMethod(prepaid.last_method).label if prepaid.last_method else "",
+        last_card=card_label(prepaid.last_brand, prepaid.last_last4) if is_card else "",
+        last_paid_at=prepaid.last_at,
+        enrolments=[Enrolment.Kind(e).label for e in enrolments.values_list("kind", flat=True)],
+        phone_numbers=list(numbers.values_list("number", flat=True)[:20]),
+    )
+
+
+def _directbill_card(account: Account) -> DirectBillCard | None:
+    charges = Charge.objects.filter(directbill_account=OuterRef("pk")).order_by().values("directbill_account")
+    next_due = Statement.objects.filter(directbill_account=OuterRef("pk"), charges__paid=False).order_by(
+        "due_date"
+    )
+    directbill = (
+        DirectBillAccount.objects.filter(account=account)
+        .annotate(
+            due=Coalesce(
+                Subquery(
+                    charges.filter(statement__isnull=False, paid=False)
+                    .annotate(t=Sum("amount_cents"))
+                    .values("t")
+                ),
+                0,
+            ),
+            unbilled=Coalesce(
+                Subquery(charges.filter(statement__isnull=True).annotate(t=Sum("amount_cents")).values("t")),
+                0,
+            ),
+            next_due=Subquery(next_due.values("due_date")[:1]),
+        )
+        .first()
+    )
+    if directbill is None:
+        return None
+    return DirectBillCard(
+        status=directbill.get_status_display(),
+        due_cents=directbill.due,
+        unbilled_cents=directbill.unbilled,
+        due_date=directbill.next_due if directbill.due else None,
+    )
+
+
+def _debit_card(account: Account) -> DebitCard | None:
+    rows = list(
+        Deposit.objects.filter(depositor=account)
+        .values("debit_account__owner__name")
+        .annotate(total=Sum("amount_cents"))
+        .order_by("debit_account__owner__name")[:20]
+    )
+    if not rows:
+        return None
+    return DebitCard(deposits=[(r["debit_account__owner__name"], r["total"]) for r in rows])
+
+
+def _stamps(account: Account) -> int | None:
+    summary = StampEntry.objects.filter(account=account).aggregate(total=Sum("stamps"))
+    return None if summary["total"] is None else max(summary["total"], 0)
+
+
+def account_overview(account: Account) -> AccountOverview:
+    """One card per service the account has used (video cards come from the video app's template tag)."""
+    return AccountOverview(
+        account=account,
+        prepaid=_prepaid_card(account),
+        directbill=_directbill_card(account),
+        debit=_debit_card(account),
+        stamps=_stamps(account),
+    )
+
+
+# --- the receipt after deletion ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReceiptService:
+    service: str
+    title: str
+    lines: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Receipt:
+    deletion: AccountDeletion
+    services: list[ReceiptService]
+    refunds: list[Refund]
+    refund_total_cents: int
+    address_lines: list[str]
+
+
+def _money(text: str) -> str:
+    return dollars(parse_cents(text or "0"))
+
+
+def _prepaid_lines(o: dict) -> list[str]:
+    lines = ["Your AdvanceConnect prepaid account is closed. Its balance can no longer pay for calls."]
+    if o.get("deducted_last_24h") not in (None, "0.00"):
+        lines.append(f"{_money(o['deducted_last_24h'])} was taken for calls from the last 24 hours.")
+    total = o.get("refund_total", "0.00")
+    if total != "0.00":
+        lines.append(f"{_money(total)} is being refunded to you (details below).")
+    else:
+        lines.append("There was no balance left to refund.")
+    ended = [
+        name for key, name in (("autopay", "AutoPay"), ("textpay", "TextPay")) if o.get(f"{key}_terminated")
+    ]
+    if ended:
+        lines.append(f"{' and '.join(ended)} stopped.")
+    return lines
+
+
+def _directbill_lines(o: dict) -> list[str]:
+    try:
+        close_by = date.fromisoformat(o["close_by"])
+        close_after = date.fromisoformat(o["close_after"])
+    except (KeyError, TypeError, ValueError):
+        return ["Your Direct Bill account is closing after a short hold."]
+    return [
+        f"Your Direct Bill account closes between {close_after:%B %-d} and {close_by:%B %-d, %Y}. "
+        "The wait lets any late calls or charges reach the account.",
+        "If anything is owed then, a final statement will be sent, due 20 days after its date. "
+        "If nothing is owed, there is nothing to pay.",
+    ]
+
+
+def _debit_lines(o: dict) -> list[str]:
+    return [
+        "Your link to the Securus Debit account has ended.",
+        f"The {_money(o.get('kept_by_incarcerated_person'))} you deposited belongs to the person you sent "
+        "it to and stays in their account. It is not refunded.",
+    ]
+
+
+def _messaging_lines(o: dict) -> list[str]:
+    stamps = int(o.get("stamps_forfeited") or 0)
+    if not stamps:
+        return ["Your eMessaging account is closed. There were no stamps left."]
+    return [
+        f"Your eMessaging account is closed. {stamps} unused stamp{'s' if stamps != 1 else ''} cannot be refunded."
+    ]
+
+
+def _video_lines(o: dict) -> list[str]:
+    sessions, subs = int(o.get("sessions_voided") or 0), int(o.get("subscriptions_cancelled") or 0)
+    lines = []
+    if sessions:
+        lines.append(
+            f"{sessions} scheduled video session{'s were' if sessions != 1 else ' was'} cancelled, without refund."
+        )
+    if subs:
+        lines.append(
+            f"{subs} VideoConnect Unlimited subscription{'s' if subs != 1 else ''} ended and will not renew."
+        )
+    return lines or ["Your VideoConnect services ended."]
+
+
+_RECEIPT_LINES = {
+    "prepaid": _prepaid_lines,
+    "directbill": _directbill_lines,
+    "debit": _debit_lines,
+    "messaging": _messaging_lines,
+    "video": _video_lines,
+}
+
+
+def deletion_receipt(deletion: AccountDeletion) -> Receipt:
+    """What happened to each service and each refund, from what the deletion recorded (3 queries)."""
+    closures = list(ServiceClosure.objects.filter(deletion=deletion).order_by("pk"))
+    refunds = list(
+        Refund.objects.filter(deletion=deletion)
+        .exclude(status=Refund.Status.REPLACED)  # its replacement check is listed instead
+        .select_related("check_payment")
+        .order_by("pk")
+    )
+    address = deletion.mailing_address or {}
+    address_lines = [
+        p
+        for p in [
+            address.get("line1", ""),
+            address.get("line2", ""),
+            f"{address.get('city', '')}, {address.get('state', '')} {address.get('zip_code', '')}".strip(
+                ", "
+            ),
+        ]
+        if p
+    ]
+    return Receipt(
+        deletion=deletion,
+        services=[
+            ReceiptService(
+                service=c.service,
+                title=ServiceClosure.Service(c.service).label,
+                lines=_RECEIPT_LINES.get(c.service, lambda o: [])(c.outcome),
+            )
+            for c in closures
+        ],
+        refunds=refunds,
+        refund_total_cents=sum(r.amount_cents for r in refunds),
+        address_lines=address_lines,
+    )

@@ -1,0 +1,235 @@
+"""Account pages: sign-up, My Account, My Settings and the three Delete Account steps. Thin: the work is
+done by accounts.deletion, accounts.addresses, accounts.selectors and accounts.emails."""
+
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth import login, logout
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST
+
+from refunds.tracking import deletion_id_from_token, tracking_path, tracking_token
+
+from . import addresses, emails, selectors
+from .deletion import DeletionError, delete_account, plan_deletion
+from .forms import AddressForm, DeleteConfirmForm, SignUpForm, VerifyAddressForm
+from .models import Account, AccountDeletion, User
+
+# After deletion the session is flushed; the receipt token kept in the new anonymous session lets a
+# replayed confirm POST (refresh, back button, double click) land on the receipt instead of an error.
+RECEIPT_SESSION_KEY = "deletion_receipt_token"
+
+
+def family_account_required(view):
+    """Signed-in family member with an active account; `request.account` is theirs and only theirs."""
+
+    @wraps(view)
+    @login_required
+    def wrapper(request, *args, **kwargs):
+        if request.user.is_staff:
+            messages.info(request, "Staff accounts have no family account page. Use the admin instead.")
+            return redirect("admin:index")
+        account = Account.objects.filter(user=request.user, status=Account.Status.ACTIVE).first()
+        if account is None:
+            logout(request)
+            messages.error(request, "There is no active Securus Online account for this sign-in.")
+            return redirect("accounts:login")
+        request.account = account
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+@require_http_methods(["GET", "POST"])
+def signup(request):
+    if request.user.is_authenticated:
+        return redirect("accounts:home")
+    form = SignUpForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        with transaction.atomic():
+            user = User.objects.create_user(data["email"], data["password1"], name=data["name"])
+            Account.objects.create(user=user, name=data["name"])
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(request, "Your account is ready. Add your mailing address in My Settings.")
+        return redirect("accounts:settings")
+    return render(request, "registration/signup.html", {"form": form})
+
+
+@never_cache
+@family_account_required
+def home(request):
+    overview = selectors.account_overview(request.account)
+    return render(request, "accounts/home.html", {"overview": overview, "account": request.account})
+
+
+def _safe_next(request) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    allowed = {reverse("accounts:delete"), reverse("accounts:home")}
+    return target if target in allowed else ""
+
+
+@never_cache
+@family_account_required
+@require_http_methods(["GET", "POST"])
+def my_settings(request):
+    account = request.account
+    address = getattr(account, "address", None)
+    next_url = _safe_next(request)
+    if request.method == "POST":
+        form = AddressForm(request.POST)
+        if form.is_valid():
+            saved = addresses.save_address(
+                account=account,
+                clean=form.clean_address,
+                verified=form.cleaned_data["confirm"],
+                now=timezone.now(),
+            )
+            if saved.verified_at:
+                messages.success(request, "Your mailing address is saved and confirmed.")
+            else:
+                messages.success(
+                    request,
+                    "Your mailing address is saved. Tick the box and save again to confirm it is correct.",
+                )
+            return redirect(next_url or "accounts:settings")
+    else:
+        initial = {}
+        if address is not None:
+            initial = {
+                "line1": address.line1,
+                "line2": address.line2,
+                "city": address.city,
+                "state": address.state,
+                "zip_code": address.zip_code,
+            }
+        form = AddressForm(initial=initial)
+    return render(
+        request,
+        "accounts/settings.html",
+        {"form": form, "address": address, "account": account, "next": next_url},
+    )
+
+
+def _preview_context(request, plan, *, confirm_form=None, verify_form=None):
+    return {
+        "plan": plan,
+        "account": request.account,
+        "confirm_form": confirm_form
+        or DeleteConfirmForm(user=request.user, initial={"fingerprint": plan.fingerprint}),
+        "verify_form": verify_form
+        or VerifyAddressForm(initial={"shown": str(plan.address) if plan.address else ""}),
+        "video_sessions": (plan.service("video").data.get("sessions", []) if plan.service("video") else []),
+    }
+
+
+@never_cache
+@family_account_required
+@require_http_methods(["GET", "POST"])
+def delete(request):
+    """Step 1: what deleting will do, service by service. POST here confirms the mailing address."""
+    if request.method == "POST":
+        form = VerifyAddressForm(request.POST)
+        if form.is_valid():
+            verified = addresses.verify_address(
+                account=request.account, shown=form.cleaned_data["shown"], now=timezone.now()
+            )
+            if verified is None:
+                messages.error(
+                    request, "Your address changed since this page was shown. Please check it again."
+                )
+            else:
+                messages.success(request, "Thank you. Your mailing address is confirmed.")
+            return redirect("accounts:delete")
+        plan = plan_deletion(request.account)
+        return render(
+            request, "accounts/delete.html", _preview_context(request, plan, verify_form=form), status=400
+        )
+    plan = plan_deletion(request.account)
+    return render(request, "accounts/delete.html", _preview_context(request, plan))
+
+
+def _receipt_redirect(token: str):
+    return redirect("accounts:delete_done", token=token)
+
+
+@never_cache
+@require_POST
+def delete_confirm(request):
+    """Step 2: password and "I understand", then delete once and show the receipt."""
+    if not request.user.is_authenticated:
+        # Already deleted (this browser's session ended with it) or signed out: never an error page.
+        token = request.session.get(RECEIPT_SESSION_KEY)
+        if token and deletion_id_from_token(token) is not None:
+            return _receipt_redirect(token)
+        messages.info(
+            request,
+            "You are signed out, so nothing was deleted. If you had just deleted your account, it is done: "
+            "the email we sent has the link to your receipt.",
+        )
+        return redirect("accounts:login")
+    return _confirm_signed_in(request)
+
+
+@family_account_required
+def _confirm_signed_in(request):
+    # The account is always request.user's own; any account id in the POST is ignored by construction.
+    account = request.account
+    form = DeleteConfirmForm(request.POST, user=request.user)
+    if not form.is_valid():
+        plan = plan_deletion(account)
+        return render(
+            request, "accounts/delete.html", _preview_context(request, plan, confirm_form=form), status=400
+        )
+    email = request.user.email
+    already_deleted = AccountDeletion.objects.filter(account=account).exists()
+    now = timezone.now()
+    try:
+        deletion = delete_account(
+            account,
+            actor=request.user,
+            channel=AccountDeletion.Channel.WEB,
+            expected_fingerprint=form.cleaned_data["fingerprint"] or None,
+            now=now,
+        )
+    except DeletionError as exc:
+        messages.error(request, exc.message)
+        if exc.code == "plan_changed":
+            plan = plan_deletion(account)
+            fresh = DeleteConfirmForm(user=request.user, initial={"fingerprint": plan.fingerprint})
+            context = _preview_context(request, plan, confirm_form=fresh)
+            context["plan_changed"] = True
+            return render(request, "accounts/delete.html", context, status=409)
+        return redirect("accounts:delete")
+    if not already_deleted and deletion.created_at == now:
+        # This request made the deletion; a concurrent double-click got the first one back. Email once.
+        emails.send_deletion_receipt(
+            deletion=deletion, to_email=email, base_url=request.build_absolute_uri("/")
+        )
+    token = tracking_token(deletion.pk)
+    logout(request)
+    request.session[RECEIPT_SESSION_KEY] = token
+    return _receipt_redirect(token)
+
+
+@never_cache
+def delete_done(request, token):
+    """Step 3: the receipt. Reachable without a session: the signed token names the deletion."""
+    deletion_id = deletion_id_from_token(token)
+    deletion = AccountDeletion.objects.filter(pk=deletion_id).first() if deletion_id is not None else None
+    if deletion is None:
+        raise Http404("No deletion matches this link.")
+    response = render(
+        request,
+        "accounts/delete_done.html",
+        {"receipt": selectors.deletion_receipt(deletion), "tracking_url": tracking_path(deletion.pk)},
+    )
+    response["X-Robots-Tag"] = "noindex"
+    response["Referrer-Policy"] = "no-referrer"  # the token is the key: never leak it to other sites
+    return response
