@@ -1,0 +1,14 @@
+"""Direct Bill tasks: thin and idempotent (acks_late)."""
+
+from celery import shared_task
+
+
+@shared_task(acks_late=True)
+def close_held_accounts(limit: int = 200) -> int:
+    from directbill import services
+
+    services.report_overdue_closures()
+    closed = 0
+    while batch := services.close_due_accounts(limit=limit):  # bounded batches until none is due
+        closed += len(batch)
+    return closed
