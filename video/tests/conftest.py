@@ -2,7 +2,6 @@ import importlib
 
 import pytest
 from django.apps import apps as django_apps
-from django.urls import NoReverseMatch, reverse
 
 from tests.factories import PASSWORD, AccountFactory, FacilityFactory
 from video import subscriptions as service
@@ -18,15 +17,6 @@ def _plain_static_files(settings):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
-
-
-@pytest.fixture(autouse=True)
-def _account_page_urls(settings):
-    """Until the accounts app serves "My Account", mount a stand-in so base.html and redirects resolve."""
-    try:
-        reverse("accounts:home")
-    except NoReverseMatch:
-        settings.ROOT_URLCONF = "video.tests.stub_urls"
 
 
 @pytest.fixture

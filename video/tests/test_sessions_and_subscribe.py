@@ -1,0 +1,93 @@
+"""Subscribing through the fake Stripe server; cancelling a scheduled visit from the account page."""
+
+import datetime
+
+import pytest
+import time_machine
+from django.test import Client
+from django.urls import reverse
+
+from tests.factories import PASSWORD, AccountFactory, FacilityFactory, SessionFactory
+from video.models import Session, Subscription
+
+pytestmark = pytest.mark.django_db
+
+
+def test_subscribe_creates_customer_card_and_monthly_subscription(member, account, fake_stripe):
+    facility = FacilityFactory(name="Tarrant County Corrections Center")
+    response = member.post(
+        reverse("video:subscribe"), {"facility": facility.pk, "payment_method": "tok_visa"}
+    )
+    assert response.status_code == 302 and response.url == reverse("accounts:home")
+    sub = Subscription.objects.get(account=account)
+    remote = fake_stripe.get("subscriptions", sub.stripe_subscription_id)
+    customer = fake_stripe.get("customers", sub.stripe_customer_id)
+    assert remote["customer"] == customer["id"] and remote["status"] == "active"
+    assert customer["invoice_settings"]["default_payment_method"]
+    assert remote["items"]["data"][0]["price"]["unit_amount"] == sub.price_cents == 2999
+    assert remote["items"]["data"][0]["price"]["recurring"]["interval"] == "month"
+    assert sub.current_period_end == datetime.datetime.fromtimestamp(
+        remote["current_period_end"], tz=datetime.UTC
+    )
+    page = member.get(reverse("accounts:home")).content.decode()
+    assert "Tarrant County Corrections Center" in page and "Unsubscribe" in page and "$29.99 a month" in page
+
+
+def test_a_second_subscription_at_the_same_facility_is_refused(member, subscribed, fake_stripe):
+    calls = len(fake_stripe.requests)
+    response = member.post(
+        reverse("video:subscribe"), {"facility": subscribed.facility_id, "payment_method": "tok_visa"}
+    )
+    assert response.status_code == 400
+    assert Subscription.objects.count() == 1 and len(fake_stripe.requests) == calls
+
+
+def test_account_cards_show_end_date_and_resume_for_a_cancelled_subscription(member, subscribed, reasons):
+    from video import subscriptions as service
+
+    service.complete_cancellation(
+        answer=service.answer_reason(subscription=subscribed, reason=reasons["quality"])
+    )
+    page = member.get(reverse("accounts:home")).content.decode()
+    subscribed.refresh_from_db()
+    assert f"until <strong>{subscribed.current_period_end.astimezone():%B %-d, %Y}</strong>" in page
+    assert "Resume" in page and reverse("video:unsubscribe", args=[subscribed.pk]) not in page
+
+
+def test_cancel_a_scheduled_visit_before_it_starts(member, account):
+    visit = SessionFactory(
+        account=account, scheduled_at=datetime.datetime.now(tz=datetime.UTC) + datetime.timedelta(days=2)
+    )
+    page = member.get(reverse("accounts:home")).content.decode()
+    assert visit.inmate.name in page and reverse("video:cancel_session", args=[visit.pk]) in page
+    response = member.post(reverse("video:cancel_session", args=[visit.pk]))
+    assert response.url == reverse("accounts:home")
+    visit.refresh_from_db()
+    assert visit.status == Session.Status.CANCELLED and visit.status_changed_at is not None
+    changed_at = visit.status_changed_at
+    member.post(reverse("video:cancel_session", args=[visit.pk]))  # twice: nothing more happens
+    visit.refresh_from_db()
+    assert visit.status_changed_at == changed_at
+    assert (
+        reverse("video:cancel_session", args=[visit.pk])
+        not in member.get(reverse("accounts:home")).content.decode()
+    )
+
+
+def test_a_visit_that_has_started_cannot_be_cancelled(member, account):
+    start = datetime.datetime(2026, 12, 1, 15, 0, tzinfo=datetime.UTC)
+    visit = SessionFactory(account=account, scheduled_at=start)
+    with time_machine.travel(start + datetime.timedelta(minutes=1), tick=False):
+        member.post(reverse("video:cancel_session", args=[visit.pk]))
+    visit.refresh_from_db()
+    assert visit.status == Session.Status.SCHEDULED
+
+
+def test_another_persons_visit_is_404(account):
+    visit = SessionFactory(account=account)
+    stranger = Client()
+    stranger.login(username=AccountFactory().user.email, password=PASSWORD)
+    assert stranger.post(reverse("video:cancel_session", args=[visit.pk])).status_code == 404
+    assert stranger.get(reverse("video:cancel_session", args=[visit.pk])).status_code in (404, 405)
+    visit.refresh_from_db()
+    assert visit.status == Session.Status.SCHEDULED
