@@ -34,10 +34,12 @@ def sweep_pending_card_refunds(limit: int = 200) -> int:
 
 
 @shared_task(acks_late=True)
-def run_checks(limit: int = 500) -> int | None:
+def run_checks(limit: int = 500, today: str | None = None) -> int | None:
+    from datetime import date
+
     from refunds import checks
 
-    run = checks.run_checks_if_business_day(limit=limit)
+    run = checks.run_checks_if_business_day(limit=limit, today=date.fromisoformat(today) if today else None)
     return run.pk if run else None
 
 
