@@ -3,7 +3,8 @@ of the last purchase (card charges newest first, never above what a charge still
 
 from datetime import timedelta
 
-from django.db.models import Q, Sum
+from django.db.models import F, OuterRef, Q, Subquery, Sum, Window
+from django.db.models.expressions import RowRange
 from django.db.models.functions import Coalesce
 
 from accounts.closers import RefundLine, ServicePreview, local_today
@@ -17,27 +18,34 @@ from .models import CARD_METHODS, Call, Enrolment, LedgerEntry, Payment, Prepaid
 PENDING_CALL_WINDOW = timedelta(hours=24)
 
 
-def _card_charges(prepaid, last):
-    """The last card's charges, newest first, each with what is still refundable on it."""
+def _card_charges(prepaid, last, amount_cents):
+    """The last card's charges, newest first, that are needed to cover `amount_cents`, each with the room
+    still refundable on it. One query: a running total stops at the first charge that covers the rest."""
     same_card = (
         Q(card_fingerprint=last.card_fingerprint)
         if last.card_fingerprint
         else Q(card_brand=last.card_brand, card_last4=last.card_last4)
     )
+    refunded = (
+        Refund.objects.filter(
+            payment=OuterRef("pk"), method=Refund.Method.CARD, status__in=REFUNDABLE_CARD_STATUSES
+        )
+        .values("payment")
+        .annotate(total=Sum("amount_cents"))
+        .values("total")
+    )
+    newest_first = [F("created_at").desc(), F("pk").desc()]
     return (
         Payment.objects.filter(same_card, prepaid_account=prepaid, method__in=CARD_METHODS)
         .exclude(stripe_charge_id="")
+        .annotate(room=F("amount_cents") - Coalesce(Subquery(refunded), 0))
+        .filter(room__gt=0)
         .annotate(
-            refunded=Coalesce(
-                Sum(
-                    "refunds__amount_cents",
-                    filter=Q(refunds__method="card", refunds__status__in=REFUNDABLE_CARD_STATUSES),
-                ),
-                0,
-            )
+            covered_before=Window(Sum("room"), order_by=newest_first, frame=RowRange(start=None, end=-1))
         )
-        .order_by("-created_at", "-pk")
-        .only("pk", "amount_cents", "card_brand", "card_last4", "created_at")
+        .filter(Q(covered_before__isnull=True) | Q(covered_before__lt=amount_cents))
+        .order_by(*newest_first)
+        .only("pk", "card_brand", "card_last4", "created_at", "amount_cents")
     )
 
 
@@ -52,11 +60,8 @@ def allocate_refund(prepaid, amount_cents: int, today) -> list[RefundLine]:
     if last is not None and last.is_card:
         card_from, card_to = card_refund_window(today)
         # Newest charge first; stop reading as soon as the balance is covered.
-        for charge in _card_charges(prepaid, last).iterator(chunk_size=50):
-            room = charge.amount_cents - charge.refunded
-            if room <= 0:
-                continue
-            part = min(room, remaining)
+        for charge in _card_charges(prepaid, last, amount_cents):
+            part = min(charge.room, remaining)
             lines.append(
                 RefundLine(
                     amount_cents=part,

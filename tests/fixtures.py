@@ -4,8 +4,10 @@ import pytest
 
 
 @pytest.fixture(autouse=True)
-def _email_backend(settings):
+def _test_settings(settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    # Hashing strength is not under test; PBKDF2 would dominate the run time of account-heavy tests.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture(autouse=True)
