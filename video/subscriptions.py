@@ -92,6 +92,9 @@ def subscribe(*, account: Account, facility: Facility, payment_method: str, acto
         raise VideoError(exc.message, exc.code) from exc
     if remote.status not in ("active", "trialing"):
         raise VideoError("Your card could not be charged, so the subscription was not started.", "not_active")
+    log.info(
+        "VideoConnect Unlimited %s started at %s for account %s by %s", remote.id, facility, account.pk, actor
+    )
     try:
         with transaction.atomic():
             return Subscription.objects.create(
