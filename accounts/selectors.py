@@ -169,7 +169,7 @@ class Receipt:
     services: list[ReceiptService]
     refunds: list[Refund]
     refund_total_cents: int
-    address_lines: list[str]
+    check_destination: str
 
 
 def _money(text: str) -> str:
@@ -256,18 +256,9 @@ def deletion_receipt(deletion: AccountDeletion) -> Receipt:
         .select_related("check_payment")
         .order_by("pk")
     )
+    # City and state only: the receipt is reachable by its link, which must not reveal a street address.
     address = deletion.mailing_address or {}
-    address_lines = [
-        p
-        for p in [
-            address.get("line1", ""),
-            address.get("line2", ""),
-            f"{address.get('city', '')}, {address.get('state', '')} {address.get('zip_code', '')}".strip(
-                ", "
-            ),
-        ]
-        if p
-    ]
+    check_destination = ", ".join(p for p in (address.get("city", ""), address.get("state", "")) if p)
     return Receipt(
         deletion=deletion,
         services=[
@@ -280,5 +271,5 @@ def deletion_receipt(deletion: AccountDeletion) -> Receipt:
         ],
         refunds=refunds,
         refund_total_cents=sum(r.amount_cents for r in refunds),
-        address_lines=address_lines,
+        check_destination=check_destination,
     )

@@ -1,0 +1,90 @@
+"""Delete Account in Chromium, as a family member would: sign in, read what will happen, confirm, keep the
+receipt, follow the refund, and find the account gone."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from accounts.models import Account, AccountDeletion
+from accounts.scenario import load_scenario
+from refunds.models import Refund
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+EMAIL = "card@example.test"
+PASSWORD = "Demo-pass-2026"
+SCENARIO = {
+    "account": {
+        "email": EMAIL,
+        "password": PASSWORD,
+        "name": "Carla Reyes",
+        "address": {"line1": "12 Oak St", "line2": "", "city": "Dallas", "state": "TX", "zip": "75201"},
+        "address_verified": True,
+    },
+    "prepaid": {
+        "phone_numbers": ["+12145550100"],
+        "payments": [{"at": "-40d", "amount": "25.00", "method": "card", "card_last4": "4242"}],
+        "calls": [{"at": "-3h", "number": "+12145550100", "charge": "1.20", "posted": False}],
+        "autopay": True,
+    },
+    "messaging": {"stamps": 12},
+}
+
+
+@pytest.fixture
+def base_url_for(settings, live_server):
+    # Plain http on localhost: cookies without the Secure flag, static files without a manifest.
+    settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = False
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    return live_server.url
+
+
+def sign_in(page, base):
+    page.goto(f"{base}/sign-in/")
+    page.get_by_label("Email address").fill(EMAIL.upper())  # any letter case signs in
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+
+
+def test_delete_account_from_sign_in_to_receipt(page, base_url_for):
+    account = load_scenario(data=SCENARIO)
+    base = base_url_for
+
+    sign_in(page, base)
+    expect(page.get_by_role("heading", name="My Account", level=1)).to_be_visible()
+    page.get_by_role("link", name="Delete Account").click()
+
+    expect(page.get_by_role("heading", name="Delete Account", level=1)).to_be_visible()
+    summary = page.get_by_test_id("refund-summary")
+    expect(summary.get_by_test_id("refund-total")).to_have_text("$23.80")
+    expect(summary).to_contain_text("Visa ending in 4242")
+    expect(page.get_by_text("can never open a new Securus Online account")).to_be_visible()
+
+    # Without the checkbox nothing happens, and the reason sits next to the box.
+    page.get_by_label("Your password").fill(PASSWORD)
+    page.get_by_role("button", name="Delete Account").click()
+    expect(page.locator("#id_understand_error")).to_contain_text("Nothing has been deleted")
+    assert Account.objects.get(pk=account.pk).status == Account.Status.ACTIVE
+
+    page.get_by_label("Your password").fill(PASSWORD)
+    page.get_by_label(re.compile("I understand")).check()
+    page.get_by_role("button", name="Delete Account").click()
+
+    expect(page.get_by_role("heading", name="Your account is deleted")).to_be_visible()
+    receipt = page.get_by_test_id("receipt-refunds")
+    expect(receipt).to_contain_text("$23.80")
+    expect(receipt).to_contain_text("Visa ending in 4242")
+    deletion = AccountDeletion.objects.get(account=account)
+    assert Refund.objects.filter(deletion=deletion).count() == 1
+
+    page.get_by_test_id("tracking-link").click()
+    expect(page.get_by_role("heading", name="Your refund", level=1)).to_be_visible()
+    expect(page.get_by_text("$23.80")).to_be_visible()
+
+    sign_in(page, base)
+    expect(page.get_by_text("was deleted, so it can no longer be signed in to")).to_be_visible()
+    assert page.url.rstrip("/").endswith("/sign-in")
