@@ -58,3 +58,15 @@ def test_email_is_sent_after_commit_with_the_tracking_link(
     assert mailoutbox[0].to == ["ana@example.com"]
     assert "http://testserver" + tracking_path(deletion.pk) in body
     assert "$23.80 back to your Visa ending in 4242" in body
+
+
+def test_check_receipt_names_the_town_not_the_street(db, frozen, django_capture_on_commit_callbacks):
+    from .conftest import make_account, signed_in
+
+    account = make_account(prepaid={"payments": [{"at": "-10d", "amount": "40.00", "method": "moneygram"}]})
+    client = signed_in(account)
+    location = delete(client, django_capture_on_commit_callbacks)["Location"]
+    html = client.get(location).content.decode()
+    assert "$40.00" in html and "paper check" in html
+    assert "DALLAS, TX" in html
+    assert "12 OAK ST" not in html  # the link alone must not reveal where the family lives
