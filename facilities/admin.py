@@ -1,1 +1,19 @@
-from django.contrib import admin  # noqa: F401
+from django.contrib import admin
+
+from facilities.models import Facility, IncarceratedPerson
+
+
+@admin.register(Facility)
+class FacilityAdmin(admin.ModelAdmin):
+    list_display = ["name", "state"]
+    list_filter = ["state"]
+    search_fields = ["name"]
+
+
+@admin.register(IncarceratedPerson)
+class IncarceratedPersonAdmin(admin.ModelAdmin):
+    list_display = ["name", "inmate_number", "facility"]
+    list_filter = ["facility"]
+    search_fields = ["name", "inmate_number", "facility__name"]  # name: person_name_upper_idx
+    list_select_related = ["facility"]
+    autocomplete_fields = ["facility"]

@@ -170,6 +170,7 @@ class CallFactory(factory.django.DjangoModelFactory):
         skip_postgeneration_save = True
 
     prepaid_account = factory.SubFactory(PrepaidAccountFactory)
+    started_at = factory.LazyFunction(timezone.now)
     number = "+12145550100"
     charge_cents = 120
     posted = False

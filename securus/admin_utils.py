@@ -1,0 +1,41 @@
+"""Small shared pieces for the admin: money columns in dollars and view-only ledgers."""
+
+from django.contrib import admin
+
+from securus.money import dollars
+
+
+def money_column(field_name: str, description: str):
+    """A list/readonly column showing an integer-cents field as dollars, sortable by the field."""
+
+    @admin.display(description=description, ordering=field_name)
+    def column(_model_admin, obj):
+        return dollars(getattr(obj, field_name))
+
+    column.__name__ = f"{field_name}_dollars"
+    return column
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Ledgers and audit rows: written only by services, so the admin may look but never add, edit or delete."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
