@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "messaging",
     "video",
     "refunds",
+    "audit",
 ]
 
 MIDDLEWARE = [

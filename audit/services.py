@@ -1,0 +1,32 @@
+"""Writing the audit trail. Called inside the service's own transaction, so the row exists exactly when
+the change does."""
+
+from django.utils import timezone
+
+from .models import AuditEvent
+
+
+def record(
+    *,
+    actor,
+    action: str,
+    obj,
+    channel: str,
+    call_reference: str = "",
+    account=None,
+    details: dict | None = None,
+    at=None,
+) -> AuditEvent:
+    return AuditEvent.objects.create(
+        at=at or timezone.now(),
+        actor=actor if getattr(actor, "pk", None) else None,
+        actor_label=(getattr(actor, "email", "") or "") if actor is not None else "",
+        action=action,
+        channel=channel,
+        call_reference=call_reference,
+        account=account,
+        object_type=obj._meta.label_lower,
+        object_id=str(obj.pk),
+        object_repr=str(obj)[:200],
+        details=details or {},
+    )
