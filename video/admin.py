@@ -55,3 +55,9 @@ class UnsubscribeAnswerAdmin(ReadOnlyAdmin):
     search_fields = ["other_text", "subscription__account__name"]
     list_select_related = ["facility", "reason"]
     date_hierarchy = "created_at"
+
+
+# The marketing report lives in its own module (video/admin_report.py); this registers it.
+from video import admin_report  # noqa: E402
+
+admin_report.register(admin.site)

@@ -19,8 +19,7 @@ from tests.factories import (
     UnsubscribeAnswerFactory,
 )
 from video import report
-from video.admin_report import register
-from video.models import UnsubscribeAnswer, UnsubscribeReport
+from video.models import UnsubscribeAnswer
 
 pytestmark = pytest.mark.django_db
 
@@ -116,16 +115,7 @@ def test_svg_chart_has_one_bar_group_per_reason_and_escapes_labels(reasons):
     assert svg.count("<rect") == 3 + 3  # three bar segments plus the three legend keys
 
 
-@pytest.fixture
-def admin_site():
-    from django.contrib import admin
-
-    if not admin.site.is_registered(UnsubscribeReport):
-        register(admin.site)
-    return admin.site
-
-
-def test_admin_report_page_for_marketing_with_view_permission_and_csv(client, generated, admin_site):
+def test_admin_report_page_for_marketing_with_view_permission_and_csv(client, generated):
     marketer = StaffUserFactory()
     marketer.user_permissions.add(Permission.objects.get(codename="view_unsubscribereport"))
     client.login(username=marketer.email, password=PASSWORD)
@@ -142,6 +132,6 @@ def test_admin_report_page_for_marketing_with_view_permission_and_csv(client, ge
     assert "start date must be on or before" in bad.content.decode()
 
 
-def test_admin_report_refuses_staff_without_the_permission(client, generated, admin_site):
+def test_admin_report_refuses_staff_without_the_permission(client, generated):
     client.login(username=StaffUserFactory().email, password=PASSWORD)
     assert client.get(reverse("admin:video_unsubscribereport_changelist")).status_code == 403
