@@ -15,7 +15,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from audit.models import AuditEvent
+from audit.services import record as audit_record
 from refunds.models import Refund
+from securus.logging import bind as bind_log_context
+from securus.logging import log_context
 
 from .closers import RefundLine, ServicePreview
 from .models import Account, AccountDeletion, Address, RetiredEmail, ServiceClosure, retired_email_digest
@@ -117,7 +121,8 @@ def delete_account(
     if channel not in AccountDeletion.Channel.values:
         raise DeletionError(f"Unknown channel {channel!r}.", code="channel")
     now = now or timezone.now()
-    with transaction.atomic(durable=True):
+    # log_context: every log line of the deletion, and the tasks it enqueues on commit, carry its id.
+    with log_context(), transaction.atomic(durable=True):
         account = Account.objects.select_for_update().get(pk=account.pk)
         existing = AccountDeletion.objects.filter(account=account).first()
         if existing is not None:
@@ -149,6 +154,7 @@ def delete_account(
             mailing_address=_address_snapshot(plan.address) if plan.refunds else {},
             created_at=now,
         )
+        bind_log_context(deletion_id=deletion.pk)
         outcomes = [
             ServiceClosure(
                 deletion=deletion,
@@ -160,6 +166,16 @@ def delete_account(
         ]
         ServiceClosure.objects.bulk_create(outcomes)
         _retire(account, user, deletion, now=now)
+        audit_record(
+            actor=actor,
+            action=AuditEvent.Action.ACCOUNT_DELETED,
+            obj=deletion,
+            channel=channel,
+            call_reference=call_reference,
+            account=account,
+            details={"services": [p.service for p in plan.services], "refund_cents": plan.refund_total_cents},
+            at=now,
+        )
     return deletion
 
 

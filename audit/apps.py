@@ -5,3 +5,8 @@ class AuditConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "audit"
     verbose_name = "Audit trail and operations"
+
+    def ready(self):
+        from securus.logging import connect_celery_signals
+
+        connect_celery_signals()

@@ -1,5 +1,7 @@
 """Settings, read from the environment (see .env.example). A malformed value stops start-up."""
 
+import sys
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -38,10 +40,13 @@ INSTALLED_APPS = [
     "video",
     "refunds",
     "audit",
+    "axes",  # sign-in lockout; after auth so its checks see the backends
 ]
 
 MIDDLEWARE = [
+    "securus.logging.RequestIdMiddleware",  # first: every later log line has the request id
     "django.middleware.security.SecurityMiddleware",
+    "securus.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -49,6 +54,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a locked-out sign-in into the lockout response
 ]
 
 ROOT_URLCONF = "securus.urls"
@@ -92,6 +98,15 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Lockout after repeated failed sign-ins, on the family sign-in page and the admin (same backend).
+AUTHENTICATION_BACKENDS = ["securus.lockout.LockoutBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=30))
+# Per email and address together: a guesser is stopped without letting anyone lock a stranger out everywhere.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_SENSITIVE_PARAMETERS = ["password"]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "accounts:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
@@ -131,6 +146,8 @@ else:
         "processed_folder": str(CELERY_DATA_DIR / "processed"),
     }
     CELERY_RESULT_BACKEND = None
+    for _folder in (CELERY_DATA_DIR / "queue", CELERY_DATA_DIR / "processed"):
+        _folder.mkdir(parents=True, exist_ok=True)
 CELERY_TASK_ACKS_LATE = True  # every task is idempotent
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -161,10 +178,44 @@ SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+# HTTPS everywhere outside DEBUG. The test client speaks plain http, so the redirect alone is off under
+# pytest; `manage.py check --deploy` (a separate process) sees the production value.
+TESTING = "pytest" in sys.modules
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG and not TESTING)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # container and load-balancer probes speak plain http
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=not DEBUG)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=not DEBUG)
+SECURE_REFERRER_POLICY = "same-origin"
+# Behind a TLS-terminating proxy that sets X-Forwarded-Proto (docker-compose, most load balancers).
+if env.bool("TRUST_X_FORWARDED_PROTO", default=False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self' 'nonce-{nonce}'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+CSP_REPORT_ONLY = env.bool("CSP_REPORT_ONLY", default=False)
 
+# One JSON object per line (request id, and deletion id during a deletion and its tasks); LOG_FORMAT=text
+# for a terminal. Celery keeps this configuration instead of installing its own handlers.
+LOG_FORMAT = env.str("LOG_FORMAT", default="text" if DEBUG else "json")
+if LOG_FORMAT not in ("json", "text"):
+    raise ImproperlyConfigured(f"LOG_FORMAT must be json or text, not {LOG_FORMAT!r}")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"context": {"()": "securus.logging.ContextFilter"}},
+    "formatters": {
+        "json": {"()": "securus.logging.JsonFormatter"},
+        "text": {
+            "()": "securus.logging.TextFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(message)s",
+        },
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["context"], "formatter": LOG_FORMAT}
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
