@@ -65,6 +65,7 @@ class UnsubscribeReportAdmin(admin.ModelAdmin):
                 report.bar_chart_svg(data.by_reason, title="Answers by reason")
             ),  # escaped inside
             "facility_chart": mark_safe(report.bar_chart_svg(data.by_facility, title="Answers by facility")),
+            "month_chart": mark_safe(report.bar_chart_svg(data.by_month, title="Answers by month")),
             "csv_query": query.urlencode(),
             **(extra_context or {}),
         }

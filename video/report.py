@@ -115,7 +115,7 @@ def bar_chart_svg(rows: list[Row], *, title: str) -> str:
     ]
     for i, row in enumerate(rows):
         y = top + i * (bar_h + gap)
-        label = row.label if len(row.label) <= 44 else row.label[:43] + "…"
+        label = row.label if len(row.label) <= 38 else row.label[:37] + "…"  # full label in the table
         parts.append(f'<text x="{label_w - 8}" y="{y + 15}" text-anchor="end">{escape(label)}</text>')
         x = label_w
         for key, name, colour in OUTCOMES:
