@@ -131,6 +131,8 @@ STORAGES = {
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Securus Online <no-reply@securustech.example>")
+# Absolute links in emails (tracking links sent by customer care, refund status emails).
+SITE_URL = env.url("SITE_URL", default="http://127.0.0.1:8000").geturl()
 
 # Celery: Redis when REDIS_URL is set, otherwise a filesystem broker that needs no server (one machine).
 REDIS_URL = env.str("REDIS_URL", default="")
