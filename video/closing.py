@@ -1,12 +1,17 @@
 """VideoConnect closer: every scheduled session is voided and every Unlimited subscription ends now,
 with no refund of sessions or subscription fees."""
 
+import logging
+
 from django.db import transaction
 
 from accounts.closers import ServicePreview
 from securus.money import dollars
 
 from .models import Session, Subscription
+from .tasks import stop_renewal_at_stripe
+
+log = logging.getLogger(__name__)
 
 SESSIONS_LISTED = 20
 
@@ -53,7 +58,7 @@ class VideoCloser:
                 "sessions": upcoming,
                 "session_count": session_count,
                 "subscription_ids": [s.pk for s in open_subs],
-                "stripe_ids": [s.stripe_subscription_id for s in open_subs if s.stripe_subscription_id],
+                "billed_ids": [s.pk for s in open_subs if s.stripe_subscription_id],
             },
         )
 
@@ -64,17 +69,18 @@ class VideoCloser:
         Subscription.objects.filter(pk__in=preview.data["subscription_ids"]).update(
             status=Subscription.Status.ENDED, ended_at=now, canceled_at=now, cancel_at_period_end=False
         )
-        stripe_ids = preview.data["stripe_ids"]
-        if stripe_ids:
-            transaction.on_commit(lambda: _cancel_in_stripe(stripe_ids))
+        Subscription.objects.filter(pk__in=preview.data["billed_ids"]).update(stripe_stop_pending=True)
+        billed = preview.data["billed_ids"]
+        if billed:
+            transaction.on_commit(lambda: _stop_renewals(billed))
         return preview.report
 
 
-def _cancel_in_stripe(stripe_ids) -> None:
-    """Stop renewals at Stripe once our record says the subscription ended."""
-    try:
-        from video.tasks import cancel_stripe_subscription
-    except ImportError:  # the billing task is not installed in this deployment
-        return
-    for stripe_id in stripe_ids:
-        cancel_stripe_subscription.delay(stripe_id)
+def _stop_renewals(subscription_ids) -> None:
+    """Stop renewals at Stripe once our record says the subscriptions ended. If the broker is down,
+    the reconcile job retries every subscription still marked stripe_stop_pending."""
+    for subscription_id in subscription_ids:
+        try:
+            stop_renewal_at_stripe.delay(subscription_id)
+        except Exception:
+            log.exception("could not enqueue the Stripe cancellation of subscription %s", subscription_id)

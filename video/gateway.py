@@ -146,3 +146,18 @@ def set_cancel_at_period_end(
 
 def retrieve_subscription(*, subscription_id: str) -> StripeSubscription:
     return _wrap(_call(client().v1.subscriptions.retrieve, subscription_id))
+
+
+def cancel_subscription_now(*, subscription_id: str, key: str) -> StripeSubscription:
+    """End a subscription at once (account deletion): no further renewals, nothing refunded."""
+    current = retrieve_subscription(subscription_id=subscription_id)
+    if current.status == "canceled":
+        return current
+    return _wrap(
+        _call(
+            client().v1.subscriptions.cancel,
+            subscription_id,
+            params={"prorate": False, "invoice_now": False},
+            options={"idempotency_key": key},
+        )
+    )

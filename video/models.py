@@ -25,6 +25,8 @@ class Subscription(models.Model):
     ended_at = models.DateTimeField(null=True, blank=True)
     stripe_subscription_id = models.CharField(max_length=64, blank=True)
     stripe_customer_id = models.CharField(max_length=64, blank=True)
+    # Set when account deletion ended our record and Stripe has yet to confirm it will not renew.
+    stripe_stop_pending = models.BooleanField(default=False)
 
     class Meta:
         constraints = [
@@ -38,6 +40,10 @@ class Subscription(models.Model):
             ),
         ]
         indexes = [
+            # Reconcile job: subscriptions ended at deletion that Stripe has not yet confirmed.
+            models.Index(
+                fields=["ended_at"], condition=Q(stripe_stop_pending=True), name="subscription_stop_idx"
+            ),
             # Reconcile job: open subscriptions whose period has ended.
             models.Index(
                 fields=["current_period_end"], condition=~Q(status="ended"), name="subscription_due_idx"

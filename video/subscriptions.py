@@ -341,3 +341,31 @@ def reconcile_expired(*, now: datetime | None = None, limit: int = 200) -> Recon
                 current_period_end=remote.current_period_end, status=Subscription.Status.ACTIVE
             )
     return result
+
+
+def stop_renewal_at_stripe(*, subscription_id: int) -> bool:
+    """After deletion ended our record, make Stripe stop charging the card. Safe to repeat."""
+    sub = Subscription.objects.filter(pk=subscription_id, stripe_stop_pending=True).first()
+    if sub is None:
+        return False
+    gateway.cancel_subscription_now(
+        subscription_id=sub.stripe_subscription_id, key=f"video-sub-{sub.pk}-cancel-at-deletion"
+    )
+    Subscription.objects.filter(pk=sub.pk).update(stripe_stop_pending=False)
+    return True
+
+
+def stop_pending_renewals(*, limit: int = 200) -> int:
+    """Retry the Stripe cancellations of deleted accounts that no task has confirmed (broker down at
+    commit, Stripe unreachable): a deleted account's card must never be charged again."""
+    stopped = 0
+    for pk in (
+        Subscription.objects.filter(stripe_stop_pending=True)
+        .order_by("ended_at")
+        .values_list("pk", flat=True)[:limit]
+    ):
+        try:
+            stopped += stop_renewal_at_stripe(subscription_id=pk)
+        except gateway.GatewayError:
+            log.warning("Stripe unreachable while stopping renewals of subscription %s", pk)
+    return stopped

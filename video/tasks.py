@@ -11,4 +11,17 @@ def reconcile_subscriptions(limit: int = 200) -> dict:
     must not leave one active forever. Bounded by `limit`; the next run takes the rest."""
     from video import subscriptions
 
-    return asdict(subscriptions.reconcile_expired(limit=limit))
+    result = asdict(subscriptions.reconcile_expired(limit=limit))
+    result["stopped_at_stripe"] = subscriptions.stop_pending_renewals(limit=limit)
+    return result
+
+
+@shared_task(bind=True, acks_late=True, max_retries=8)
+def stop_renewal_at_stripe(self, subscription_id: int) -> bool:
+    """Cancel at Stripe a subscription that account deletion ended; retried while Stripe is unreachable."""
+    from video import gateway, subscriptions
+
+    try:
+        return subscriptions.stop_renewal_at_stripe(subscription_id=subscription_id)
+    except gateway.GatewayError as exc:
+        raise self.retry(exc=exc, countdown=min(60 * 2**self.request.retries, 3600)) from exc
