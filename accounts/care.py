@@ -16,7 +16,7 @@ from audit.services import record
 from refunds.tracking import tracking_path
 
 from . import addresses, emails
-from .deletion import DeletionError, delete_account
+from .deletion import DeletionError, delete_account, plan_deletion
 from .models import Account, AccountDeletion, Address
 
 log = logging.getLogger(__name__)
@@ -178,3 +178,46 @@ def resend_tracking_link(
 
         transaction.on_commit(send)
     return recipient
+
+
+# --- reads for the agent's account page ------------------------------------------------------------
+
+
+def account_page(account: Account) -> dict:
+    """Everything the agent reads on the account page, in a fixed number of queries: every service's
+    state, the same deletion preview families see (for an active account), and the money rows."""
+    from prepaid.models import Payment
+    from refunds.models import Check
+    from video.models import Subscription
+
+    from .models import ServiceClosure
+    from .selectors import account_overview
+
+    deletion = AccountDeletion.objects.filter(account=account).first()
+    return {
+        "overview": account_overview(account) if not account.is_deleted else None,
+        "plan": plan_for_agent(account),
+        "deletion": deletion,
+        "subscriptions": list(
+            Subscription.objects.filter(account=account)
+            .select_related("facility")
+            .order_by("-started_at")[:20]
+        ),
+        # Brand and last4 only: no fingerprint, no Stripe ids.
+        "payments": list(
+            Payment.objects.filter(prepaid_account__account=account)
+            .order_by("-created_at")
+            .values("created_at", "amount_cents", "method", "card_brand", "card_last4")[:50]
+        ),
+        "checks": list(
+            Check.objects.filter(refund__account=account)
+            .select_related("refund")
+            .order_by("-created_at")[:50]
+        ),
+        "closures": list(ServiceClosure.objects.filter(deletion=deletion).order_by("pk")) if deletion else [],
+        "audit_events": list(AuditEvent.objects.filter(account=account).order_by("-at", "-pk")[:50]),
+    }
+
+
+def plan_for_agent(account: Account):
+    return None if account.is_deleted else plan_deletion(account)

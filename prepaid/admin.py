@@ -55,6 +55,10 @@ class PaymentAdmin(ReadOnlyAdmin):
     date_hierarchy = "created_at"
     amount = money_column("amount_cents", "amount")
 
+    def get_exclude(self, request, obj=None):
+        # Agents see the card's brand and last4, nothing that identifies the card or the charge further.
+        return None if request.user.is_superuser else ["card_fingerprint", "stripe_charge_id"]
+
 
 @admin.register(Call)
 class CallAdmin(ReadOnlyAdmin):

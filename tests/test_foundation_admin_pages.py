@@ -26,6 +26,12 @@ VIEW_ONLY = {
     "refunds.Check",
     "refunds.CheckRun",
     "refunds.StripeEvent",
+    "audit.AuditEvent",
+    "audit.StuckWork",
+    "video.UnsubscribeReport",
+    "axes.AccessAttempt",
+    "axes.AccessLog",
+    "axes.AccessFailureLog",
 }
 REGISTRY = sorted(admin.site._registry.items(), key=lambda item: item[0]._meta.label)
 
