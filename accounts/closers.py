@@ -18,6 +18,7 @@ class RefundLine:
     card_brand: str = ""
     card_last4: str = ""
     why: str = ""
+    parts: int = 1  # card charges this amount is spread over, when lines are merged by route
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ posted before the prepaid refund is computed, and nothing leaves the database un
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -56,6 +56,20 @@ class DeletionPlan:
     @property
     def refunds(self) -> list[RefundLine]:
         return [line for service in self.services for line in service.refunds]
+
+    @property
+    def refund_routes(self) -> list[RefundLine]:
+        """The refunds as a person reads them: one line per card (however many charges) and per check."""
+        merged: dict[tuple, RefundLine] = {}
+        for line in self.refunds:
+            key = (line.method, line.card_brand, line.card_last4, line.expected_from, line.expected_to)
+            if key in merged:
+                first = merged[key]
+                line = replace(
+                    first, amount_cents=first.amount_cents + line.amount_cents, parts=first.parts + 1
+                )
+            merged[key] = line
+        return list(merged.values())
 
     @property
     def refund_total_cents(self) -> int:

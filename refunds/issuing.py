@@ -76,10 +76,13 @@ def enqueue_card_refunds(refund_ids) -> None:
 
     from .tasks import submit_card_refund
 
+    enqueued = []
     for refund_id in refund_ids:
         try:
             submit_card_refund.delay(refund_id)
         except Exception:  # broker unreachable: the pending-refund sweep re-enqueues it
             log.exception("could not enqueue card refund %s; the sweep will retry", refund_id)
             continue
-        Refund.objects.filter(pk=refund_id).update(enqueued_at=timezone.now())
+        enqueued.append(refund_id)
+    if enqueued:
+        Refund.objects.filter(pk__in=enqueued, enqueued_at__isnull=True).update(enqueued_at=timezone.now())

@@ -1,6 +1,7 @@
 """`{% video_account_cards account %}`: the VideoConnect cards of the My Account page."""
 
 from django import template
+from django.db.models import Count, Window
 from django.utils import timezone
 
 from securus.money import dollars
@@ -8,6 +9,8 @@ from video import sessions as session_service
 from video import subscriptions as service
 
 register = template.Library()
+
+SESSIONS_SHOWN = 20
 
 
 @register.inclusion_tag("video/account_cards.html", takes_context=True)
@@ -22,14 +25,20 @@ def video_account_cards(context, account):
         }
         for sub in service.open_subscriptions(account=account)
     ]
-    sessions = [
-        {"obj": s, "price": dollars(s.price_cents) if s.price_cents else ""}
-        for s in session_service.upcoming_sessions(account=account, now=now)
-    ]
+    # The next few visits are what a family acts on; the page stays short whatever the history, and the
+    # window count says how many more there are in the same query.
+    upcoming = list(
+        session_service.upcoming_sessions(account=account, now=now).annotate(total=Window(Count("pk")))[
+            :SESSIONS_SHOWN
+        ]
+    )
+    sessions = [{"obj": s, "price": dollars(s.price_cents) if s.price_cents else ""} for s in upcoming]
+    more = upcoming[0].total - len(upcoming) if upcoming else 0
     # csrf_token and request come from the page, so the cards' forms post like the page's own.
     return {
         "subscriptions": subscriptions,
         "sessions": sessions,
+        "more_sessions": more,
         "csrf_token": context.get("csrf_token"),
         "request": context.get("request"),
     }

@@ -1,0 +1,140 @@
+"""`make bench`: time and count queries of the deletion path and the family pages on PostgreSQL, for
+accounts with a short and a long history. Queries must not grow with history; times are reported.
+
+Uses its own database (securus_bench, created and migrated here), never the development one."""
+
+import os
+import statistics
+import sys
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "securus.settings")
+os.environ["DATABASE_URL"] = os.environ.get(
+    "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/securus_bench"
+)
+os.environ.setdefault("SECRET_KEY", "bench-only-secret-key")
+os.environ.setdefault("ALLOWED_HOSTS", "testserver")
+os.environ.setdefault("SECURE_SSL_REDIRECT", "false")  # the test client speaks plain http
+os.environ.setdefault("LOG_LEVEL", "WARNING")
+
+
+def ensure_database():
+    import psycopg
+
+    with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = 'securus_bench'").fetchone():
+            conn.execute("CREATE DATABASE securus_bench")
+
+
+def main():
+    ensure_database()
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from accounts.deletion import delete_account, plan_deletion
+    from accounts.scenario import load_scenario
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = False
+    settings.STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
+    call_command("migrate", verbosity=0)
+
+    def account(n):
+        email = f"bench-{n}-{uuid.uuid4().hex[:8]}@example.com"
+        load_scenario(
+            data={
+                "account": {
+                    "email": email,
+                    "password": "Bench-pass-2026",
+                    "name": "Bench Holder",
+                    "address": {"line1": "5 Elm St", "city": "Tulsa", "state": "OK", "zip": "74103"},
+                    "address_verified": True,
+                },
+                "prepaid": {
+                    "phone_numbers": ["+19185550100"],
+                    "payments": [
+                        {"at": f"-{i + 1}h", "amount": "1.00", "method": "card", "card_last4": "4242"}
+                        for i in range(n)
+                    ],
+                    "calls": [
+                        {"at": f"-{i + 1}m", "number": "+19185550100", "charge": "0.01", "posted": i % 2 == 1}
+                        for i in range(n)
+                    ],
+                    "autopay": True,
+                },
+                "directbill": {
+                    "charges": [{"at": f"-{i + 1}h", "amount": "0.50", "billed": False} for i in range(n)]
+                },
+                "debit": {
+                    "inmate": "Sam Roe",
+                    "facility": "Tulsa County Jail",
+                    "deposits": [{"at": f"-{i + 1}h", "amount": "2.00"} for i in range(n)],
+                },
+                "messaging": {"stamps": 5},
+                "video": {
+                    "subscriptions": [
+                        {"facility": "Tulsa County Jail", "price": "29.99", "period_end": "+12d"}
+                    ],
+                    "sessions": [
+                        {
+                            "facility": "Tulsa County Jail",
+                            "inmate": "Sam Roe",
+                            "at": f"+{i + 1}h",
+                            "price": "5.00",
+                        }
+                        for i in range(n)
+                    ],
+                },
+            }
+        )
+        from accounts.models import Account
+
+        return Account.objects.get(user__email=email), email
+
+    def measure(fn, repeat=5):
+        times, counts = [], []
+        for _ in range(repeat):
+            with CaptureQueriesContext(connection) as q:
+                start = time.perf_counter()
+                fn()
+                times.append((time.perf_counter() - start) * 1000)
+            counts.append(len(q))
+        return statistics.median(times), max(counts)
+
+    def page(client, path):
+        response = client.get(path)
+        assert response.status_code == 200, (path, response.status_code)
+
+    rows = []
+    for n in (1, 300, 3000):
+        acct, email = account(n)
+        client = Client()
+        client.login(username=email, password="Bench-pass-2026")
+        rows.append((f"GET My Account ({n} rows each)", *measure(lambda c=client: page(c, "/"))))
+        rows.append((f"GET Delete Account preview ({n})", *measure(lambda c=client: page(c, "/delete/"))))
+        rows.append((f"plan_deletion ({n})", *measure(lambda a=acct: plan_deletion(a))))
+        rows.append(
+            (
+                f"delete_account ({n})",
+                *measure(lambda a=acct: delete_account(a, actor=None, channel="web"), repeat=1),
+            )
+        )
+
+    width = max(len(r[0]) for r in rows)
+    print(f"{'what':<{width}}  {'median ms':>9}  {'queries':>7}")
+    for name, ms, queries in rows:
+        print(f"{name:<{width}}  {ms:9.1f}  {queries:7d}")
+
+
+if __name__ == "__main__":
+    main()
