@@ -105,6 +105,8 @@ AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=30
 # Per email and address together: a guesser is stopped without letting anyone lock a stranger out everywhere.
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+# Both sign-in forms post the email as "username" (AuthenticationForm), not as the model's USERNAME_FIELD.
+AXES_USERNAME_FORM_FIELD = "username"
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_SENSITIVE_PARAMETERS = ["password"]
 LOGIN_URL = "accounts:login"
