@@ -1,9 +1,13 @@
 """Writing the audit trail. Called inside the service's own transaction, so the row exists exactly when
 the change does."""
 
+import logging
+
 from django.utils import timezone
 
 from .models import AuditEvent
+
+log = logging.getLogger(__name__)
 
 
 def record(
@@ -17,7 +21,7 @@ def record(
     details: dict | None = None,
     at=None,
 ) -> AuditEvent:
-    return AuditEvent.objects.create(
+    event = AuditEvent.objects.create(
         at=at or timezone.now(),
         actor=actor if getattr(actor, "pk", None) else None,
         actor_label=(getattr(actor, "email", "") or "") if actor is not None else "",
@@ -30,3 +34,12 @@ def record(
         object_repr=str(obj)[:200],
         details=details or {},
     )
+    log.info(
+        "audit: %s on %s %s by %s via %s",
+        action,
+        event.object_type,
+        event.object_id,
+        event.actor_label or "system",
+        channel,
+    )
+    return event
