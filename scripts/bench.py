@@ -42,6 +42,7 @@ def main():
     from django.test.utils import CaptureQueriesContext
 
     from accounts.deletion import delete_account, plan_deletion
+    from accounts.demo import long_history
     from accounts.scenario import load_scenario
 
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -51,55 +52,7 @@ def main():
 
     def account(n):
         email = f"bench-{n}-{uuid.uuid4().hex[:8]}@example.com"
-        load_scenario(
-            data={
-                "account": {
-                    "email": email,
-                    "password": "Bench-pass-2026",
-                    "name": "Bench Holder",
-                    "address": {"line1": "5 Elm St", "city": "Tulsa", "state": "OK", "zip": "74103"},
-                    "address_verified": True,
-                },
-                "prepaid": {
-                    "phone_numbers": ["+19185550100"],
-                    "payments": [
-                        {"at": f"-{i + 1}h", "amount": "1.00", "method": "card", "card_last4": "4242"}
-                        for i in range(n)
-                    ],
-                    "calls": [
-                        {"at": f"-{i + 1}m", "number": "+19185550100", "charge": "0.01", "posted": i % 2 == 1}
-                        for i in range(n)
-                    ],
-                    "autopay": True,
-                },
-                "directbill": {
-                    "charges": [{"at": f"-{i + 1}h", "amount": "0.50", "billed": False} for i in range(n)]
-                },
-                "debit": {
-                    "inmate": "Sam Roe",
-                    "facility": "Tulsa County Jail",
-                    "deposits": [{"at": f"-{i + 1}h", "amount": "2.00"} for i in range(n)],
-                },
-                "messaging": {"stamps": 5},
-                "video": {
-                    "subscriptions": [
-                        {"facility": "Tulsa County Jail", "price": "29.99", "period_end": "+12d"}
-                    ],
-                    "sessions": [
-                        {
-                            "facility": "Tulsa County Jail",
-                            "inmate": "Sam Roe",
-                            "at": f"+{i + 1}h",
-                            "price": "5.00",
-                        }
-                        for i in range(n)
-                    ],
-                },
-            }
-        )
-        from accounts.models import Account
-
-        return Account.objects.get(user__email=email), email
+        return load_scenario(data=long_history(email, n, password="Bench-pass-2026")), email
 
     def measure(fn, repeat=5):
         times, counts = [], []
