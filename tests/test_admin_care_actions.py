@@ -271,3 +271,30 @@ def test_check_actions_refuse_the_wrong_state_without_an_audit_row(ops_client):
     assert Check.objects.get(pk=queued.pk).status == Check.Status.QUEUED
     assert Check.objects.get(pk=mailed.pk).line1 == "12 OAK ST"
     assert not AuditEvent.objects.exists()
+
+
+def test_deleted_account_page_shows_closures_refunds_and_who_deleted_it(agent_client):
+    from accounts import care
+
+    account = caller_account()
+    care.delete_on_behalf(account=account, agent=agent_client.agent, call_reference="CALL-42")
+    page = agent_client.get(reverse("admin:accounts_account_change", args=[account.pk]))
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert 'data-testid="deletion-preview"' not in html  # nothing left to preview
+    assert "AdvanceConnect" in html and "CALL-42" in html and agent_client.agent.email in html
+    assert "Resend refund tracking link" in html and "Delete on the caller" not in html
+
+
+def test_delete_on_behalf_waits_for_a_verified_address_when_a_check_is_owed(agent_client):
+    from accounts import care
+
+    account = caller_account()
+    factories.PaymentFactory(prepaid_account=account.prepaid, method="western_union", amount_cents=500)
+    Address.objects.filter(account=account).update(verified_at=None)
+    page = agent_client.get(reverse("admin:accounts_account_care_delete", args=[account.pk]))
+    assert "Verify the mailing address with the caller first" in page.content.decode()
+    with pytest.raises(care.CareError) as refused:
+        care.delete_on_behalf(account=account, agent=agent_client.agent, call_reference="CALL-1")
+    assert refused.value.code == "address_unverified"
+    assert not AuditEvent.objects.exists()
