@@ -15,8 +15,19 @@ def main():
     env = dict(os.environ)
     commands = {
         "web": [PY, "manage.py", "runserver", "127.0.0.1:8000"],
-        "worker": [PY, "-m", "celery", "-A", "securus", "worker", "-l", "info", "--pool=solo",
-                   "--without-gossip", "--without-mingle"],
+        "worker": [
+            PY,
+            "-m",
+            "celery",
+            "-A",
+            "securus",
+            "worker",
+            "-l",
+            "info",
+            "--pool=solo",
+            "--without-gossip",
+            "--without-mingle",
+        ],
         "beat": [PY, "-m", "celery", "-A", "securus", "beat", "-l", "info", "-S", "django", "--pidfile="],
     }
     if (ROOT / "fakestripe" / "__main__.py").exists() and "STRIPE_API_BASE" not in os.environ:

@@ -148,6 +148,7 @@ else:
         "data_folder_in": str(CELERY_DATA_DIR / "queue"),
         "data_folder_out": str(CELERY_DATA_DIR / "queue"),
         "processed_folder": str(CELERY_DATA_DIR / "processed"),
+        "control_folder": str(CELERY_DATA_DIR / "control"),
     }
     CELERY_RESULT_BACKEND = None
     for _folder in (CELERY_DATA_DIR / "queue", CELERY_DATA_DIR / "processed"):

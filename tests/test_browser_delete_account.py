@@ -10,7 +10,7 @@ from accounts.models import Account, AccountDeletion
 from accounts.scenario import load_scenario
 from refunds.models import Refund
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 EMAIL = "card@example.test"
 PASSWORD = "Demo-pass-2026"

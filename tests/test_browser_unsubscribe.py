@@ -14,7 +14,7 @@ from tests.factories import PASSWORD, AccountFactory, FacilityFactory
 from video import subscriptions as service
 from video.models import Subscription, UnsubscribeAnswer
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 FACILITY = "Dallas County Jail"
 

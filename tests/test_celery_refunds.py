@@ -17,7 +17,7 @@ from refunds.tests.helpers import (
 )
 from securus.celery import app
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 WAIT = 30  # seconds: a bound on waiting for the worker, never a sleep
 
 

@@ -134,7 +134,7 @@ def _row(refund):
     return refund
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_worker_killed_while_stripe_answers_refunds_once_after_the_sweep(fake_stripe, workers):
     charge = fake_stripe.add_charge(amount=2500)
     refund = make_card_refund(deletion=make_deletion(), charge_id=charge["id"], amount_cents=2380)

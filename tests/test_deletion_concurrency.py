@@ -13,7 +13,7 @@ from refunds.models import Check, Refund
 from .deletion_helpers import SCENARIOS, load
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_simultaneous_deletions_delete_once():
     # A check refund: nothing is handed to the broker, so the test needs no worker.
     email = load(SCENARIOS / "rules" / "balance_above_card_charge.json")

@@ -117,7 +117,7 @@ def test_command(capsys):
     assert "1 checks" in capsys.readouterr().out
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_runs_at_once_never_duplicate_or_skip_a_number():
     deletion = make_deletion()
     for _ in range(30):

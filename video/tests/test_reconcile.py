@@ -64,7 +64,7 @@ def test_stripe_unreachable_leaves_it_for_the_next_run(fake_stripe, subscribed):
     assert snapshot(subscribed)["status"] == "active"
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_beat_task_runs_on_a_real_worker_in_bounded_batches(settings):
     settings.CELERY_TASK_ALWAYS_EAGER = False
     now = datetime.datetime.now(tz=datetime.UTC)
