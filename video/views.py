@@ -7,6 +7,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.models import Account
@@ -212,4 +213,10 @@ def cancel_session(request, session_id):
         messages.success(request, f"Your visit with {session.inmate.name} was cancelled. It is not refunded.")
     else:
         messages.error(request, "That visit can no longer be cancelled.")
+    # Back where the button was (My Account, or the Delete Account preview); never to another site.
+    back = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return redirect(back)
     return redirect(HOME)

@@ -91,3 +91,17 @@ def test_another_persons_visit_is_404(account):
     assert stranger.get(reverse("video:cancel_session", args=[visit.pk])).status_code in (404, 405)
     visit.refresh_from_db()
     assert visit.status == Session.Status.SCHEDULED
+
+
+def test_cancelling_from_the_delete_preview_returns_there_and_never_offsite(member, account):
+    soon = datetime.datetime.now(tz=datetime.UTC) + datetime.timedelta(days=2)
+    first, second = (
+        SessionFactory(account=account, scheduled_at=soon),
+        SessionFactory(account=account, scheduled_at=soon),
+    )
+    back = member.post(reverse("video:cancel_session", args=[first.pk]), {"next": reverse("accounts:delete")})
+    assert back.url == reverse("accounts:delete")
+    offsite = member.post(
+        reverse("video:cancel_session", args=[second.pk]), {"next": "https://evil.example/"}
+    )
+    assert offsite.url == reverse("accounts:home")
