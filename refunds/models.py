@@ -144,7 +144,11 @@ class Check(models.Model):
     mailed_at = models.DateTimeField(null=True, blank=True)
     voided_at = models.DateTimeField(null=True, blank=True)
     void_run = models.ForeignKey(
-        CheckRun, null=True, blank=True, on_delete=models.PROTECT, related_name="voided_checks",
+        CheckRun,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="voided_checks",
         help_text="The check run whose positive-pay file told the bank this check is void.",
     )
     reissue_of = models.OneToOneField(

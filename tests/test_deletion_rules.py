@@ -37,7 +37,9 @@ def test_rule(scenario):
     account = Account.objects.get(deletion__isnull=False)
     if "prepaid" in result["services"]:
         assert account.prepaid.balance_cents() == 0
-        assert LedgerEntry.objects.filter(prepaid_account=account.prepaid, kind="refund").count() == len(refunds)
+        assert LedgerEntry.objects.filter(prepaid_account=account.prepaid, kind="refund").count() == len(
+            refunds
+        )
 
 
 @pytest.mark.django_db

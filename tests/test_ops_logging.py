@@ -50,7 +50,9 @@ def test_log_lines_of_a_request_carry_its_id(client, json_lines, monkeypatch):
     assert {"ts", "level", "message"} <= set(lines[0])
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # the tasks are published at the real commit, as in production
+@pytest.mark.django_db(
+    transaction=True, serialized_rollback=True
+)  # the tasks are published at the real commit, as in production
 def test_deletion_log_lines_and_its_tasks_carry_the_deletion_id(json_lines):
     published = []
 
