@@ -15,7 +15,7 @@ from audit.models import AuditEvent
 from audit.services import record
 from refunds.tracking import tracking_path
 
-from . import addresses, emails
+from . import addresses
 from .deletion import DeletionError, delete_account, plan_deletion
 from .models import Account, AccountDeletion, Address
 
@@ -53,11 +53,8 @@ def delete_on_behalf(
     preview the family sees: `expected_fingerprint` refuses a deletion if anything changed since.
     The receipt goes to the account's email, as for a web deletion."""
     reference = _reference(call_reference)
-    now = now or timezone.now()
-    email = account.user.email if account.user_id else ""
-    already = AccountDeletion.objects.filter(account=account).exists()
     try:
-        deletion = delete_account(
+        return delete_account(
             account,
             actor=agent,
             channel=AccountDeletion.Channel.PHONE,
@@ -67,9 +64,6 @@ def delete_on_behalf(
         )
     except DeletionError as exc:
         raise CareError(exc.message, code=exc.code) from exc
-    if not already and deletion.created_at == now:
-        emails.send_deletion_receipt(deletion=deletion, to_email=email, base_url=_site_url())
-    return deletion
 
 
 def update_address(

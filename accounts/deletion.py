@@ -22,6 +22,7 @@ from securus.logging import bind as bind_log_context
 from securus.logging import log_context
 
 from .closers import RefundLine, ServicePreview
+from .emails import send_deletion_receipt
 from .models import Account, AccountDeletion, Address, RetiredEmail, ServiceClosure, retired_email_digest
 
 ACCOUNT_CLOSERS = [
@@ -130,8 +131,12 @@ def delete_account(
     call_reference: str = "",
     expected_fingerprint: str | None = None,
     now: datetime | None = None,
+    site_url: str | None = None,
 ) -> AccountDeletion:
-    """Close every service by its rules and retire the account. Deleting twice returns the first deletion."""
+    """Close every service by its rules and retire the account. Deleting twice returns the first deletion.
+
+    The holder is emailed a receipt with the refund tracking link after commit, whatever the channel;
+    `site_url` is the root of the links in it (the site the person used; settings.SITE_URL otherwise)."""
     if channel not in AccountDeletion.Channel.values:
         raise DeletionError(f"Unknown channel {channel!r}.", code="channel")
     now = now or timezone.now()
@@ -179,6 +184,10 @@ def delete_account(
             for closer, preview in _closers_with_previews(plan)
         ]
         ServiceClosure.objects.bulk_create(outcomes)
+        if user is not None:
+            send_deletion_receipt(
+                deletion=deletion, to_email=user.email, base_url=site_url or settings.SITE_URL
+            )
         _retire(account, user, deletion, now=now)
         audit_record(
             actor=actor,

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from refunds.tracking import deletion_id_from_token, tracking_path, tracking_token
 
-from . import addresses, emails, selectors
+from . import addresses, selectors
 from .deletion import DeletionError, delete_account, plan_deletion
 from .forms import AddressForm, DeleteConfirmForm, SignUpForm, VerifyAddressForm
 from .models import Account, AccountDeletion, User
@@ -187,16 +187,13 @@ def _confirm_signed_in(request):
         return render(
             request, "accounts/delete.html", _preview_context(request, plan, confirm_form=form), status=400
         )
-    email = request.user.email
-    already_deleted = AccountDeletion.objects.filter(account=account).exists()
-    now = timezone.now()
     try:
         deletion = delete_account(
             account,
             actor=request.user,
             channel=AccountDeletion.Channel.WEB,
             expected_fingerprint=form.cleaned_data["fingerprint"] or None,
-            now=now,
+            site_url=request.build_absolute_uri("/"),
         )
     except DeletionError as exc:
         messages.error(request, exc.message)
@@ -207,11 +204,6 @@ def _confirm_signed_in(request):
             context["plan_changed"] = True
             return render(request, "accounts/delete.html", context, status=409)
         return redirect("accounts:delete")
-    if not already_deleted and deletion.created_at == now:
-        # This request made the deletion; a concurrent double-click got the first one back. Email once.
-        emails.send_deletion_receipt(
-            deletion=deletion, to_email=email, base_url=request.build_absolute_uri("/")
-        )
     token = tracking_token(deletion.pk)
     logout(request)
     request.session[RECEIPT_SESSION_KEY] = token
