@@ -16,8 +16,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from . import emails, gateway
+from .issuing import check_from_snapshot, replacement_check_refund
 from .models import Check, Refund, RefundEvent
-from .schedule import check_refund_window
 
 log = logging.getLogger(__name__)
 
@@ -136,8 +136,6 @@ def _reason_text(code: str, message: str = "") -> str:
 def replace_with_check(*, refund_id: int, reason: str) -> Refund:
     """A card refund that failed for good becomes a mailed check for the same amount, addressed to the
     snapshot taken at deletion. Returns the new check refund (or the existing one on a re-run)."""
-    from .issuing import check_from_snapshot
-
     with transaction.atomic():
         refund = Refund.objects.select_for_update(of=("self",)).select_related("deletion").get(pk=refund_id)
         if refund.replaced_by_id:
@@ -152,20 +150,7 @@ def replace_with_check(*, refund_id: int, reason: str) -> Refund:
         refund.failure_reason = reason[:200]
         refund.updated_at = now
         _event(refund, Refund.Status.FAILED, f"The card refund failed: {reason}.", at=now)
-        expected_from, expected_to = check_refund_window(timezone.localdate())
-        check_refund = Refund.objects.create(
-            account_id=refund.account_id,
-            deletion=refund.deletion,
-            service=refund.service,
-            amount_cents=refund.amount_cents,
-            method=Refund.Method.CHECK,
-            status=Refund.Status.CHECK_QUEUED,
-            expected_from=expected_from,
-            expected_to=expected_to,
-            idempotency_key=f"{refund.idempotency_key}-check",
-            created_at=now,
-            updated_at=now,
-        )
+        check_refund = replacement_check_refund(replacing=refund, key_suffix="check", now=now)
         _event(
             check_refund, Refund.Status.CHECK_QUEUED, f"Replaces a card refund that failed: {reason}.", at=now
         )

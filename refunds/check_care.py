@@ -11,8 +11,8 @@ from accounts.addresses import normalize_address
 from audit.models import AuditEvent
 from audit.services import record
 
+from .issuing import replacement_check_refund
 from .models import Check, Refund, RefundEvent
-from .schedule import check_refund_window
 
 ADDRESS_FIELDS = ("line1", "line2", "city", "state", "zip_code")
 
@@ -132,20 +132,7 @@ def reissue_check(
                 "Only a check returned by USPS or voided can be reissued.", code="not_reissuable"
             )
         old = Refund.objects.select_for_update().get(pk=check.refund_id)
-        expected_from, expected_to = check_refund_window(timezone.localdate(now))
-        new_refund = Refund.objects.create(
-            account_id=old.account_id,
-            deletion_id=old.deletion_id,
-            service=old.service,
-            amount_cents=old.amount_cents,
-            method=Refund.Method.CHECK,
-            status=Refund.Status.CHECK_QUEUED,
-            expected_from=expected_from,
-            expected_to=expected_to,
-            idempotency_key=f"{old.idempotency_key}-reissue",
-            created_at=now,
-            updated_at=now,
-        )
+        new_refund = replacement_check_refund(replacing=old, key_suffix="reissue", now=now)
         address = clean.as_fields() if clean else {name: getattr(check, name) for name in ADDRESS_FIELDS}
         new_check = Check.objects.create(
             refund=new_refund, amount_cents=check.amount_cents, payee=check.payee, reissue_of=check, **address

@@ -4,8 +4,10 @@ for the next check run with the address snapshot taken now."""
 import logging
 
 from django.db import transaction
+from django.utils import timezone
 
 from .models import Check, Refund, RefundEvent
+from .schedule import check_refund_window
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +26,24 @@ def check_from_snapshot(*, refund: Refund, deletion) -> Check:
         city=address.get("city", ""),
         state=address.get("state", ""),
         zip_code=address.get("zip_code", ""),
+    )
+
+
+def replacement_check_refund(*, replacing: Refund, key_suffix: str, now) -> Refund:
+    """A check refund owing the same money as `replacing` (a failed card refund, a returned check)."""
+    expected_from, expected_to = check_refund_window(timezone.localdate(now))
+    return Refund.objects.create(
+        account_id=replacing.account_id,
+        deletion_id=replacing.deletion_id,
+        service=replacing.service,
+        amount_cents=replacing.amount_cents,
+        method=Refund.Method.CHECK,
+        status=Refund.Status.CHECK_QUEUED,
+        expected_from=expected_from,
+        expected_to=expected_to,
+        idempotency_key=f"{replacing.idempotency_key}-{key_suffix}",
+        created_at=now,
+        updated_at=now,
     )
 
 
@@ -72,8 +92,6 @@ def issue_refunds(*, deletion, account, lines, now) -> list[Refund]:
 
 def enqueue_card_refunds(refund_ids) -> None:
     """Hand card refunds to the worker. A broker that is down loses nothing: the sweep finds them later."""
-    from django.utils import timezone
-
     from .tasks import submit_card_refund
 
     enqueued = []
