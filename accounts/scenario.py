@@ -15,10 +15,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from scourgify import normalize_address_record
-from scourgify.address_constants import STATE_ABBREVIATIONS
-from scourgify.exceptions import AddressNormalizationError
 
+from accounts.addresses import AddressInvalid, normalize_address
 from accounts.models import Account, Address, RetiredEmail, normalize_email
 from debit.models import DebitAccount, DebitLink, Deposit
 from directbill.models import Charge, DirectBillAccount, Statement
@@ -38,11 +36,9 @@ from securus.money import MoneyError, parse_cents
 from video.models import Session, Subscription
 
 CARD_BRANDS = ("visa", "mastercard", "amex", "discover")
-US_STATES = frozenset(STATE_ABBREVIATIONS.values())
 STATEMENT_DUE_DAYS = 20  # a Direct Bill invoice is due 20 days after the statement date
 _RELATIVE = re.compile(r"^([+-])(\d+)([smhdw])$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
-_ZIP = re.compile(r"^\d{5}(-\d{4})?$")
 
 
 class ScenarioError(ValueError):
@@ -212,35 +208,20 @@ def parse_phone(value, path) -> str:
 
 
 def _address(value, path):
+    """The same USPS normalisation and state/ZIP rules as My Settings, errors named by field path."""
     value = _obj(value, path, required=("line1", "city", "state", "zip"), optional=("line2",))
-    line1 = _str(value["line1"], f"{path}.line1", max_length=100)
-    line2 = _str(value.get("line2", ""), f"{path}.line2", max_length=100, blank=True)
-    city = _str(value["city"], f"{path}.city", max_length=60)
-    state = _str(value["state"], f"{path}.state", max_length=2).upper()
-    if state not in US_STATES:
-        raise ScenarioError(f"{path}.state", f"{value['state']!r} is not a US state")
-    zip_code = _str(value["zip"], f"{path}.zip", max_length=10)
-    if not _ZIP.match(zip_code):
-        raise ScenarioError(f"{path}.zip", f"{zip_code!r} is not a ZIP code (12345 or 12345-6789)")
-    try:
-        clean = normalize_address_record(
-            {
-                "address_line_1": line1,
-                "address_line_2": line2 or None,
-                "city": city,
-                "state": state,
-                "postal_code": zip_code,
-            }
-        )
-    except AddressNormalizationError as exc:
-        raise ScenarioError(path, f"cannot be normalised: {exc}") from None
-    return {
-        "line1": clean["address_line_1"],
-        "line2": clean["address_line_2"] or "",
-        "city": clean["city"],
-        "state": clean["state"],
-        "zip_code": clean["postal_code"],
+    fields = {
+        "line1": _str(value["line1"], f"{path}.line1", max_length=100),
+        "line2": _str(value.get("line2", ""), f"{path}.line2", max_length=100, blank=True),
+        "city": _str(value["city"], f"{path}.city", max_length=60),
+        "state": _str(value["state"], f"{path}.state", max_length=20),
+        "zip_code": _str(value["zip"], f"{path}.zip", max_length=10),
     }
+    try:
+        return normalize_address(**fields).as_fields()
+    except AddressInvalid as exc:
+        field, message = next(iter(exc.errors.items()))
+        raise ScenarioError(f"{path}.{ {'zip_code': 'zip'}.get(field, field) }", message) from None
 
 
 def _payment(value, path, *, now):
