@@ -17,7 +17,10 @@ _DEBUG = env.str("DEBUG", default="false").strip().lower()
 if _DEBUG not in ("true", "false", "1", "0", "yes", "no", "on", "off"):
     raise ImproperlyConfigured(f"DEBUG must be true or false, not {_DEBUG!r}")
 DEBUG = _DEBUG in ("true", "1", "yes", "on")
-SECRET_KEY = env.str("SECRET_KEY", default="dev-only-insecure-key" if DEBUG else environ.Env.NOTSET)
+# The placeholder lets manage.py run on a developer's machine without configuration. The site, the worker
+# and beat refuse to start with it unless DEBUG is true (securus/startup.py); `check --deploy` flags it too.
+INSECURE_SECRET_KEY = "django-insecure-placeholder-for-development-only"
+SECRET_KEY = env.str("SECRET_KEY", default=INSECURE_SECRET_KEY)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 

@@ -46,3 +46,36 @@ def test_malformed_debug_is_refused(value):
     result = _setup(DEBUG=value)
     assert result.returncode != 0
     assert "ImproperlyConfigured: DEBUG must be true or false" in result.stderr, result.stderr
+
+
+def _run(code, **overrides):
+    env = {k: v for k, v in os.environ.items() if k not in GOOD and k != "SECRET_KEY"}
+    env.update({**GOOD, **overrides, "DJANGO_SETTINGS_MODULE": "securus.settings"})
+    env = {k: v for k, v in env.items() if v is not None}
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_management_commands_run_without_a_secret_key():
+    result = _run("import django; django.setup()", SECRET_KEY=None)
+    assert result.returncode == 0, result.stderr
+
+
+def test_the_site_refuses_to_serve_with_the_placeholder_key():
+    refused = _run("import securus.wsgi", SECRET_KEY=None)
+    assert refused.returncode != 0
+    assert "Set the SECRET_KEY environment variable" in refused.stderr
+    assert _run("import securus.wsgi", SECRET_KEY=None, DEBUG="true").returncode == 0
+    assert _run("import securus.wsgi", SECRET_KEY="a-real-key-" + "x" * 40).returncode == 0
+
+
+def test_the_worker_refuses_to_start_with_the_placeholder_key():
+    code = "from celery.signals import worker_init; from securus.celery import app; worker_init.send(sender=None)"
+    refused = _run("import django; django.setup(); " + code, SECRET_KEY=None)
+    assert refused.returncode != 0 and "SECRET_KEY" in refused.stderr
