@@ -81,6 +81,11 @@ class DeletionPlan:
         return any(line.method == Refund.Method.CHECK for line in self.refunds)
 
     @property
+    def money_follows(self) -> bool:
+        """Something still reaches the holder after deletion: a refund, or a Direct Bill final statement."""
+        return bool(self.refunds) or self.service("directbill") is not None
+
+    @property
     def address_verified_recently(self) -> bool:
         if self.address is None or self.address.verified_at is None:
             return False
@@ -169,7 +174,8 @@ def delete_account(
             actor_label=getattr(actor, "email", "") or "",
             call_reference=call_reference,
             holder_name=account.name,
-            contact_email=user.email if user and plan.refunds else "",
+            # Kept only while money still moves: refund status emails, the Direct Bill final statement.
+            contact_email=user.email if user and plan.money_follows else "",
             mailing_address=_address_snapshot(plan.address) if plan.refunds else {},
             created_at=now,
         )

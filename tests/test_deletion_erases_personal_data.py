@@ -51,3 +51,18 @@ def test_deleting_twice_returns_the_first_deletion():
     assert first == second
     assert first.refunds.count() == 2
     assert first.closures.count() == 1
+
+
+@pytest.mark.django_db
+def test_direct_bill_keeps_the_email_its_final_statement_goes_to():
+    email = load(SCENARIOS / "rules" / "direct_bill_hold.json")
+    deletion = delete_account(Account.objects.get(user__email=email), actor=None, channel="web")
+    assert deletion.contact_email == email
+    assert deletion.mailing_address == {}  # no refund: no address is kept
+
+
+@pytest.mark.django_db
+def test_nothing_owed_either_way_keeps_no_email():
+    email = load(SCENARIOS / "rules" / "stamps_forfeited.json")
+    deletion = delete_account(Account.objects.get(user__email=email), actor=None, channel="web")
+    assert deletion.contact_email == "" and deletion.mailing_address == {}
