@@ -35,3 +35,10 @@ def browser_type_launch_args(browser_type_launch_args):
             "--disable-quic",
         ],
     }
+
+
+@pytest.fixture
+def browser_site(settings, live_server):
+    """The live server's address for Chromium: plain http on localhost, so cookies drop the Secure flag."""
+    settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = False
+    return live_server.url

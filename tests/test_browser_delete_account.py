@@ -32,17 +32,6 @@ SCENARIO = {
 }
 
 
-@pytest.fixture
-def base_url_for(settings, live_server):
-    # Plain http on localhost: cookies without the Secure flag, static files without a manifest.
-    settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = False
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
-    return live_server.url
-
-
 def sign_in(page, base):
     page.goto(f"{base}/sign-in/")
     page.get_by_label("Email address").fill(EMAIL.upper())  # any letter case signs in
@@ -50,9 +39,9 @@ def sign_in(page, base):
     page.get_by_role("button", name="Sign in").click()
 
 
-def test_delete_account_from_sign_in_to_receipt(page, base_url_for):
+def test_delete_account_from_sign_in_to_receipt(page, browser_site):
     account = load_scenario(data=SCENARIO)
-    base = base_url_for
+    base = browser_site
 
     sign_in(page, base)
     expect(page.get_by_role("heading", name="My Account", level=1)).to_be_visible()

@@ -20,13 +20,7 @@ FACILITY = "Dallas County Jail"
 
 
 @pytest.fixture
-def setup(settings, fake_stripe, live_server, page):
-    # Plain http on localhost: cookies without the Secure flag, static files without a manifest.
-    settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = False
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
+def setup(fake_stripe, browser_site, live_server, page):
     # Transactional tests flush the reasons the data migration wrote: put them back.
     importlib.import_module("video.migrations.0003_unsubscribe_reasons").add_reasons(django_apps, None)
     account = AccountFactory()

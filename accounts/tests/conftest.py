@@ -30,15 +30,6 @@ CARD_SCENARIO = {
 }
 
 
-@pytest.fixture(autouse=True)
-def _plain_static_files(settings):
-    # The manifest storage needs collectstatic; the pages under test only need the static URLs.
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
-
-
 @pytest.fixture
 def frozen():
     with time_machine.travel(NOW, tick=False) as traveller:

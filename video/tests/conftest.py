@@ -10,15 +10,6 @@ from video.models import Subscription, UnsubscribeReason
 _reasons_migration = importlib.import_module("video.migrations.0003_unsubscribe_reasons")
 
 
-@pytest.fixture(autouse=True)
-def _plain_static_files(settings):
-    # The manifest storage needs collectstatic; pages under test only need the static URLs.
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
-
-
 @pytest.fixture
 def reasons(db):
     # Present after migrate; recreated here because transactional tests flush data-migration rows.
