@@ -22,9 +22,9 @@ from accounts.models import (
     normalize_email,
     retired_email_digest,
 )
-from accounts.selectors import card_label
 from refunds.models import Refund
 from securus.admin_utils import ReadOnlyAdmin, ReadOnlyInline, money_column
+from securus.cards import card_label
 
 
 def _unique_email(email, instance):

@@ -11,6 +11,7 @@ from directbill.models import Charge, DirectBillAccount, Statement
 from messaging.models import StampEntry
 from prepaid.models import Enrolment, LedgerEntry, Payment, PaymentMethod, PhoneNumber, PrepaidAccount
 from refunds.models import Refund
+from securus.cards import card_label
 from securus.money import dollars, parse_cents
 
 from .models import Account, AccountDeletion, ServiceClosure
@@ -47,12 +48,6 @@ class AccountOverview:
     directbill: DirectBillCard | None = None
     debit: DebitCard | None = None
     stamps: int | None = None
-
-
-def card_label(brand: str, last4: str) -> str:
-    brand = (brand or "card").strip()
-    name = {"amex": "American Express", "mastercard": "Mastercard"}.get(brand.lower(), brand.title())
-    return f"{name} ending in {last4}" if last4 else name
 
 
 def _prepaid_card(account: Account) -> PrepaidCard | None:

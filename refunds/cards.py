@@ -15,6 +15,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from securus.cards import card_label
+
 from . import emails, gateway
 from .issuing import check_from_snapshot, replacement_check_refund
 from .models import Check, Refund, RefundEvent
@@ -88,8 +90,11 @@ def record_submission(*, refund_id: int, result: gateway.StripeRefund) -> Refund
         refund.stripe_refund_id = result.id
         refund.updated_at = timezone.now()
         refund.save(update_fields=["stripe_refund_id", "updated_at"])
-        card = f"{refund.card_brand.title()} ending in {refund.card_last4}".strip()
-        _event(refund, Refund.Status.SUBMITTED, f"Sent to the card issuer ({card}).")
+        _event(
+            refund,
+            Refund.Status.SUBMITTED,
+            f"Sent to the card issuer ({card_label(refund.card_brand, refund.card_last4)}).",
+        )
         emails.send_status_email(refund=refund, status=Refund.Status.SUBMITTED)
     if result.status == "succeeded":
         return mark_succeeded(refund_id=refund_id)

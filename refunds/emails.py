@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
 
+from securus.cards import card_label
 from securus.money import dollars
 
 from .models import Refund
@@ -27,7 +28,7 @@ SUBJECTS = {
 
 def _route(refund: Refund) -> str:
     if refund.method == Refund.Method.CARD:
-        return f"your {refund.card_brand.title() or 'card'} ending in {refund.card_last4}".replace("  ", " ")
+        return f"your {card_label(refund.card_brand, refund.card_last4)}"
     check = getattr(refund, "check_payment", None)
     where = f" to {check.city}, {check.state}" if check and check.city else ""
     return f"a check mailed by USPS{where}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db.models import Prefetch
 
 from accounts.models import AccountDeletion
+from securus.cards import card_label
 from securus.money import dollars
 
 from .models import Refund, RefundEvent
@@ -35,7 +36,7 @@ def tracking_page(*, deletion_id: int) -> dict | None:
     rows = []
     for refund in refunds:
         if refund.method == Refund.Method.CARD:
-            route = f"To your {refund.card_brand.title() or 'card'} ending in {refund.card_last4}"
+            route = f"To your {card_label(refund.card_brand, refund.card_last4)}"
         else:
             check = getattr(refund, "check_payment", None)
             # City and state only: the tracking link must not reveal a street address.

@@ -2,9 +2,8 @@
 
 from django import template
 
+from securus.cards import card_label
 from securus.money import dollars
-
-from ..selectors import card_label
 
 register = template.Library()
 
