@@ -4,6 +4,10 @@
 - `fake_stripe` (function): that server with its state and switches reset, and Django settings pointed at
   it: STRIPE_API_BASE = its address, STRIPE_WEBHOOK_SECRET = its secret, STRIPE_MAX_NETWORK_RETRIES = 0
   (the SDK would otherwise sleep between retries; a test that wants SDK retries sets it back).
+
+The guard: a test fails when any request it made was refused by the fake's parameter validation (the
+app sent something Stripe would refuse), or when the fake answered with a field the pinned API version
+does not have. A test that sends bad parameters on purpose says so with `@pytest.mark.stripe_rejects`.
 """
 
 import pytest
@@ -11,6 +15,12 @@ import pytest
 from fakestripe.server import FakeStripe
 
 WEBHOOK_SECRET = "whsec_fakestripe_tests"
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "stripe_rejects: the test sends parameters the fake Stripe refuses, on purpose"
+    )
 
 
 @pytest.fixture(scope="session")
@@ -21,11 +31,18 @@ def fake_stripe_server():
 
 
 @pytest.fixture
-def fake_stripe(fake_stripe_server, settings):
+def fake_stripe(fake_stripe_server, settings, request):
     fake_stripe_server.reset()
     fake_stripe_server.webhook_url = None
     settings.STRIPE_API_BASE = fake_stripe_server.base_url
     settings.STRIPE_WEBHOOK_SECRET = WEBHOOK_SECRET
     settings.STRIPE_MAX_NETWORK_RETRIES = 0
     yield fake_stripe_server
+    rejections = list(fake_stripe_server.rejections)
+    shapes = list(fake_stripe_server.shape_errors)
     fake_stripe_server.reset()
+    if rejections and request.node.get_closest_marker("stripe_rejects") is None:
+        lines = "\n".join(f"  {m} {p}: {code} {param}: {msg}" for m, p, code, param, msg in rejections)
+        pytest.fail(f"requests Stripe would refuse:\n{lines}", pytrace=False)
+    if shapes:
+        pytest.fail(f"the fake sent fields API version {fake_stripe_server.api_version} lacks: {shapes}")

@@ -74,7 +74,12 @@ def test_subscription_deleted_ends_it(member, fake_stripe, subscribed):
 
 def test_events_for_unknown_subscriptions_are_recorded_and_ignored(client, fake_stripe, subscribed):
     event, _, _ = fake_stripe.build_event(
-        "invoice.paid", {"id": "in_x", "object": "invoice", "subscription": "sub_someone_else"}
+        "invoice.paid",
+        {
+            "id": "in_x",
+            "object": "invoice",
+            "parent": {"subscription_details": {"subscription": "sub_someone_else"}},
+        },
     )
     before = snapshot(subscribed)
     assert post(client, fake_stripe, event).status_code == 200
