@@ -701,7 +701,10 @@ class FakeStripe:
                     sub.update(status="canceled", ended_at=end, cancel_at_period_end=False)
                     events.append(self._event("customer.subscription.deleted", sub))
                     break
-                if sub["id"] in self._renewal_failures or sub["default_payment_method"] in self._declining_cards:
+                if (
+                    sub["id"] in self._renewal_failures
+                    or sub["default_payment_method"] in self._declining_cards
+                ):
                     self._renewal_failures.discard(sub["id"])
                     if sub["status"] != "past_due":
                         sub["status"] = "past_due"

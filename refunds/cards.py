@@ -199,6 +199,9 @@ REASONS = {
     "charge_already_refunded": "the original charge can no longer be refunded",
     "charge_not_refundable": "the original charge can no longer be refunded",
     "charge_expired_for_refund": "the original charge is too old to refund",
+    "charge_disputed": "the original charge is disputed with the card issuer",
+    "unknown": "the card issuer returned it",
+    "canceled": "the refund was canceled",
     "amount_too_large": "the original charge can no longer take this amount",
     "no_charge_on_record": "the original card charge could not be found",
 }

@@ -60,11 +60,16 @@ def test_a_declined_card_can_be_retried_with_another_card(member, account, fake_
     assert response.status_code == 400
     assert "declined" in page and "could not reach" not in page
     assert not Subscription.objects.exists()
-    response = member.post(reverse("video:subscribe"), {"facility": facility.pk, "payment_method": "tok_visa"})
+    response = member.post(
+        reverse("video:subscribe"), {"facility": facility.pk, "payment_method": "tok_visa"}
+    )
     assert response.status_code == 302
     sub = Subscription.objects.get(account=account)
     attempts = list(SubscribeAttempt.objects.order_by("pk"))
-    assert [(a.outcome, a.error_code) for a in attempts] == [("failed", "generic_decline"), ("subscribed", "")]
+    assert [(a.outcome, a.error_code) for a in attempts] == [
+        ("failed", "generic_decline"),
+        ("subscribed", ""),
+    ]
     assert attempts[1].stripe_subscription_id == sub.stripe_subscription_id
     # One customer, reused; each attempt sent its own keys, so Stripe did not replay the decline.
     assert len(fake_stripe.objects["customers"]) == 1
