@@ -69,5 +69,5 @@ def test_our_own_mistakes_need_attention(fake_stripe, sdk):
 
 @pytest.mark.stripe_rejects
 def test_a_parameter_stripe_refuses_needs_attention(fake_stripe, sdk):
-    err = failure(lambda: sdk.v1.customers.create({"emial": "a@example.com"}))  # type: ignore[typeddict-unknown-key]
+    err = failure(lambda: sdk.v1.customers.create({"emial": "a@example.com"}))
     assert isinstance(err, gateway.NeedsAttention) and err.code == "parameter_unknown"

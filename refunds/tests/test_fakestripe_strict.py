@@ -51,7 +51,7 @@ def test_the_old_product_data_subscription_call_is_refused(fake_stripe, client):
                 "customer": customer.id,
                 "items": [
                     {
-                        "price_data": {  # type: ignore[typeddict-unknown-key]
+                        "price_data": {
                             "currency": "usd",
                             "product_data": {"name": "VideoConnect Unlimited"},
                             "unit_amount": 2999,
@@ -71,15 +71,15 @@ def test_the_old_product_data_subscription_call_is_refused(fake_stripe, client):
 @pytest.mark.stripe_rejects
 def test_missing_required_and_values_outside_a_literal_are_refused(fake_stripe, client):
     with pytest.raises(stripe.InvalidRequestError) as exc:
-        client.v1.prices.create({"unit_amount": 100, "recurring": {"interval": "month"}})  # type: ignore[typeddict-item]
+        client.v1.prices.create({"unit_amount": 100, "recurring": {"interval": "month"}})
     assert (exc.value.code, exc.value.param) == ("parameter_missing", "currency")
     charge = fake_stripe.add_charge(amount=500)
     with pytest.raises(stripe.InvalidRequestError) as exc:
-        client.v1.refunds.create({"charge": charge["id"], "reason": "changed_mind"})  # type: ignore[typeddict-item]
+        client.v1.refunds.create({"charge": charge["id"], "reason": "changed_mind"})
     assert exc.value.param == "reason" and "requested_by_customer" in str(exc.value.user_message)
     assert exc.value.error.type == "invalid_request_error"
     with pytest.raises(stripe.InvalidRequestError) as exc:
-        client.v1.subscriptions.update("sub_x", {"cancel_at_period_end": "soon"})  # type: ignore[typeddict-item]
+        client.v1.subscriptions.update("sub_x", {"cancel_at_period_end": "soon"})
     assert exc.value.code == "parameter_invalid_boolean"
     assert fake_stripe.refunds == []
 
@@ -101,7 +101,7 @@ def test_the_route_table_comes_from_the_sdk():
 def test_every_refusal_is_recorded_for_the_guard(fake_stripe, client):
     # What the fixture's teardown reads: every refusal, with the offending parameter.
     with pytest.raises(stripe.InvalidRequestError):
-        client.v1.customers.create({"emial": "a@example.com"})  # type: ignore[typeddict-unknown-key]
+        client.v1.customers.create({"emial": "a@example.com"})
     assert fake_stripe.rejections == [
         ("POST", "/v1/customers", "parameter_unknown", "emial", "Received unknown parameter: emial")
     ]
@@ -154,7 +154,7 @@ def test_keys_expire_after_24_hours(fake_stripe, client):
 def test_a_validation_error_is_not_saved_under_the_key(fake_stripe, client):
     charge = fake_stripe.add_charge(amount=2500)
     with pytest.raises(stripe.InvalidRequestError):
-        client.v1.refunds.create({"charge": charge["id"], "amount": "ten"}, {"idempotency_key": "k"})  # type: ignore[typeddict-item]
+        client.v1.refunds.create({"charge": charge["id"], "amount": "ten"}, {"idempotency_key": "k"})
     refund = client.v1.refunds.create({"charge": charge["id"], "amount": 1000}, {"idempotency_key": "k"})
     assert refund.amount == 1000
 
