@@ -513,6 +513,9 @@ class FakeStripe:
         customer = self.get("customers", params.get("customer", ""))
         now = self.now()
         sub_id = _new_id("sub")
+        # A future billing_cycle_anchor ends the first period there (free when proration_behavior=none).
+        anchor = int(params.get("billing_cycle_anchor") or 0)
+        first_end = anchor if anchor > now else now + PERIOD
         items = []
         for item in params.get("items") or []:
             price = item.get("price")
@@ -532,7 +535,7 @@ class FakeStripe:
                     "subscription": sub_id,
                     # Since 2025-03-31 the billing period lives on each item, not on the subscription.
                     "current_period_start": now,
-                    "current_period_end": now + PERIOD,
+                    "current_period_end": first_end,
                 }
             )
         payment_method = (
@@ -553,7 +556,7 @@ class FakeStripe:
             "cancellation_details": {"comment": None, "feedback": None, "reason": None},
             "currency": "usd",
             "collection_method": "charge_automatically",
-            "billing_cycle_anchor": now,
+            "billing_cycle_anchor": anchor if anchor > now else now,
             "start_date": now,
             "latest_invoice": None,
             "created": now,
@@ -570,7 +573,8 @@ class FakeStripe:
             raise StripeHTTPError(402, "card_error", message, code=code, decline_code=decline)
         self._store("subscriptions", sub)
         self._event("customer.subscription.created", sub)
-        self._new_invoice(sub, paid=True, reason="subscription_create")
+        free = anchor > now and params.get("proration_behavior") == "none"
+        self._new_invoice(sub, paid=True, reason="subscription_create", free=free)
         return sub
 
     def _period(self, sub):
@@ -628,8 +632,9 @@ class FakeStripe:
         self._event("customer.subscription.deleted", sub)
         return sub
 
-    def _new_invoice(self, sub, paid=True, reason="subscription_cycle"):
+    def _new_invoice(self, sub, paid=True, reason="subscription_cycle", free=False):
         amount = sum((i["price"].get("unit_amount") or 0) * i["quantity"] for i in sub["items"]["data"])
+        amount = 0 if free else amount
         start, end = self._period(sub)
         now = self.now()
         invoice_id = _new_id("in")
@@ -637,7 +642,7 @@ class FakeStripe:
             {
                 "id": _new_id("il"),
                 "object": "line_item",
-                "amount": (item["price"].get("unit_amount") or 0) * item["quantity"],
+                "amount": 0 if free else (item["price"].get("unit_amount") or 0) * item["quantity"],
                 "currency": "usd",
                 "description": f"{item['quantity']} × {item['price'].get('product')}",
                 "invoice": invoice_id,

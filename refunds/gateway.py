@@ -107,3 +107,30 @@ def refunds_of_charge(*, charge_id: str) -> list[StripeRefund]:
     except stripe.StripeError as exc:
         raise gateway.translate(exc) from exc
     return found
+
+
+def charge_exists(*, charge_id: str) -> bool:
+    try:
+        if charge_id.startswith("pi_"):
+            gateway.client().v1.payment_intents.retrieve(charge_id)
+        else:
+            gateway.client().v1.charges.retrieve(charge_id)
+    except stripe.StripeError as exc:
+        failure = gateway.translate(exc)
+        if isinstance(failure, NotFound):
+            return False
+        raise failure from exc
+    return True
+
+
+def create_test_charge(*, amount_cents: int, key: str, metadata: dict[str, str]) -> str:
+    """A card charge in test mode (Stripe's tok_visa test card), for demo purchases made outside this
+    app that a refund will go back to. Returns the charge id."""
+    try:
+        charge = gateway.client().v1.charges.create(
+            {"amount": amount_cents, "currency": "usd", "source": "tok_visa", "metadata": metadata},
+            {"idempotency_key": key},
+        )
+    except stripe.StripeError as exc:
+        raise gateway.translate(exc) from exc
+    return charge.id

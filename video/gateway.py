@@ -109,10 +109,17 @@ def set_default_card(*, customer: str, payment_method: str, key: str) -> None:
 
 
 def create_subscription(
-    *, customer: str, product: str, price_cents: int, metadata: dict[str, str], key: str
+    *,
+    customer: str,
+    product: str,
+    price_cents: int,
+    metadata: dict[str, str],
+    key: str,
+    first_period_end: datetime | None = None,
 ) -> StripeSubscription:
     """Monthly Unlimited for one facility's product, charged now (a declined card fails the request:
-    nothing is left half-made) and renewed automatically on the default card."""
+    nothing is left half-made) and renewed automatically on the default card. With `first_period_end`
+    (a subscription already paid for elsewhere) the first period runs free until then."""
     params: SubscriptionCreateParams = {
         "customer": customer,
         "items": [
@@ -128,6 +135,9 @@ def create_subscription(
         "payment_behavior": "error_if_incomplete",
         "metadata": metadata,
     }
+    if first_period_end is not None:
+        params["billing_cycle_anchor"] = int(first_period_end.timestamp())
+        params["proration_behavior"] = "none"
     try:
         sub = gateway.client().v1.subscriptions.create(params, {"idempotency_key": f"{key}-subscription"})
     except stripe.StripeError as exc:

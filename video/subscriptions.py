@@ -162,6 +162,42 @@ def facility_product(facility: Facility) -> str:
     return row.stripe_product_id
 
 
+def place_at_stripe(*, subscription: Subscription) -> bool:
+    """Give an open subscription loaded without Stripe (demo and scenario files) a real one at Stripe:
+    customer, card, the facility's product, and a first period ending when ours does, free (it was paid
+    for before). One that Stripe already has is left alone. Returns whether one was created."""
+    sub = subscription
+    if sub.status == Subscription.Status.ENDED:
+        return False
+    if sub.stripe_subscription_id:
+        try:
+            gateway.retrieve_subscription(subscription_id=sub.stripe_subscription_id)
+            return False
+        except gateway.NotFound:
+            pass
+    key = f"video-place-{sub.pk}-{sub.stripe_subscription_id}"
+    account = sub.account
+    customer = gateway.create_customer(
+        email=account.user.email if account.user else "", name=account.name, key=key
+    )
+    card = gateway.card_payment_method(payment_method="tok_visa", key=key)
+    gateway.set_default_card(customer=customer, payment_method=card, key=key)
+    remote = gateway.create_subscription(
+        customer=customer,
+        product=facility_product(sub.facility),
+        price_cents=sub.price_cents,
+        metadata={"account": str(account.pk), "facility": str(sub.facility_id)},
+        key=key,
+        first_period_end=sub.current_period_end,
+    )
+    if sub.cancel_at_period_end:
+        gateway.set_cancel_at_period_end(subscription_id=remote.id, cancel=True, key=f"{key}-cancel")
+    Subscription.objects.filter(pk=sub.pk).update(
+        stripe_subscription_id=remote.id, stripe_customer_id=customer
+    )
+    return True
+
+
 # ---- the Unsubscribe steps -------------------------------------------------------------------------------
 
 
