@@ -1,6 +1,7 @@
 """Pytest fixtures for the fake Stripe server.
 
 - `fake_stripe_server` (session): one server on an ephemeral 127.0.0.1 port for the whole run.
+- `stripe_sdk` (function): a `stripe.StripeClient` talking to it, for changes made at Stripe directly.
 - `fake_stripe` (function): that server with its state and switches reset, and Django settings pointed at
   it: STRIPE_API_BASE = its address, STRIPE_WEBHOOK_SECRET = its secret, STRIPE_MAX_NETWORK_RETRIES = 0
   (the SDK would otherwise sleep between retries; a test that wants SDK retries sets it back).
@@ -11,6 +12,7 @@ does not have. A test that sends bad parameters on purpose says so with `@pytest
 """
 
 import pytest
+import stripe
 
 from fakestripe.server import FakeStripe
 
@@ -46,3 +48,14 @@ def fake_stripe(fake_stripe_server, settings, request):
         pytest.fail(f"requests Stripe would refuse:\n{lines}", pytrace=False)
     if shapes:
         pytest.fail(f"the fake sent fields API version {fake_stripe_server.api_version} lacks: {shapes}")
+
+
+@pytest.fixture
+def stripe_sdk(fake_stripe):
+    """The SDK pointed at the fake, as support's dashboard or a test would use Stripe directly."""
+    return stripe.StripeClient(
+        "sk_test_x",
+        base_addresses={"api": fake_stripe.base_url},
+        max_network_retries=0,
+        http_client=stripe.RequestsClient(timeout=2),
+    )

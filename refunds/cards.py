@@ -120,28 +120,13 @@ def _settle_charge_without_room(refund: Refund, charge_id: str, exc: gateway.Str
             charge_id,
             [r.id for r in outside],
         )
-        return mark_returned_outside(refund_id=refund.pk, stripe_refund=outside[0])
-    return replace_with_check(refund_id=refund.pk, reason=_reason_text(exc.code, exc.message))
-
-
-def mark_returned_outside(*, refund_id: int, stripe_refund: gateway.StripeRefund) -> Refund:
-    """The money reached the card through a refund made outside this system: record that refund as
-    ours (its id is unique among our rows, so it pays for one allocation only) and owe nothing more."""
-    with transaction.atomic():
-        refund = Refund.objects.select_for_update(of=("self",)).get(pk=refund_id)
-        if refund.status not in (Refund.Status.PENDING, Refund.Status.SUBMITTED) or refund.stripe_refund_id:
-            return refund
-        refund.stripe_refund_id = stripe_refund.id
-        refund.updated_at = timezone.now()
-        refund.save(update_fields=["stripe_refund_id", "updated_at"])
-        _event(
-            refund,
-            Refund.Status.SUBMITTED,
-            "The charge had already been refunded to the card by our payment processor.",
+        # Its id is unique among our rows, so that refund pays for one allocation only.
+        return record_submission(
+            refund_id=refund.pk,
+            result=outside[0],
+            note="The charge had already been refunded to the card by our payment processor.",
         )
-    if stripe_refund.status == "succeeded":
-        return mark_succeeded(refund_id=refund_id)
-    return refund
+    return replace_with_check(refund_id=refund.pk, reason=_reason_text(exc.code, exc.message))
 
 
 def note_retry(*, refund_id: int, countdown: int) -> None:
@@ -151,7 +136,7 @@ def note_retry(*, refund_id: int, countdown: int) -> None:
     )
 
 
-def record_submission(*, refund_id: int, result: gateway.StripeRefund) -> Refund:
+def record_submission(*, refund_id: int, result: gateway.StripeRefund, note: str = "") -> Refund:
     """Store Stripe's refund id once; a refund Stripe already settled is settled here too."""
     with transaction.atomic():
         refund = Refund.objects.select_for_update(of=("self",)).select_related("deletion").get(pk=refund_id)
@@ -160,11 +145,8 @@ def record_submission(*, refund_id: int, result: gateway.StripeRefund) -> Refund
         refund.stripe_refund_id = result.id
         refund.updated_at = timezone.now()
         refund.save(update_fields=["stripe_refund_id", "updated_at"])
-        _event(
-            refund,
-            Refund.Status.SUBMITTED,
-            f"Sent to the card issuer ({card_label(refund.card_brand, refund.card_last4)}).",
-        )
+        note = note or f"Sent to the card issuer ({card_label(refund.card_brand, refund.card_last4)})."
+        _event(refund, Refund.Status.SUBMITTED, note)
         emails.send_status_email(refund=refund, status=Refund.Status.SUBMITTED)
     if result.status == "succeeded":
         return mark_succeeded(refund_id=refund_id)

@@ -9,13 +9,8 @@ import stripe
 
 
 @pytest.fixture
-def client(fake_stripe):
-    return stripe.StripeClient(
-        "sk_test_x",
-        base_addresses={"api": fake_stripe.base_url},
-        max_network_retries=0,
-        http_client=stripe.RequestsClient(timeout=1),
-    )
+def client(stripe_sdk):
+    return stripe_sdk
 
 
 def test_refund_idempotency_key_replays_the_same_refund(fake_stripe, client):

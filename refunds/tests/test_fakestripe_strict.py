@@ -9,13 +9,8 @@ from fakestripe import validation
 
 
 @pytest.fixture
-def client(fake_stripe):
-    return stripe.StripeClient(
-        "sk_test_x",
-        base_addresses={"api": fake_stripe.base_url},
-        max_network_retries=0,
-        http_client=stripe.RequestsClient(timeout=2),
-    )
+def client(stripe_sdk):
+    return stripe_sdk
 
 
 def monthly_price(client, amount=2999):

@@ -3,7 +3,6 @@
 from datetime import timedelta
 
 import pytest
-import stripe
 import time_machine
 from django.utils import timezone
 
@@ -17,10 +16,8 @@ URL = "/refunds/stripe/webhook/"
 
 
 @pytest.fixture
-def sdk(fake_stripe):
-    return stripe.StripeClient(
-        "sk_test_x", base_addresses={"api": fake_stripe.base_url}, max_network_retries=0
-    )
+def sdk(stripe_sdk):
+    return stripe_sdk
 
 
 @pytest.fixture

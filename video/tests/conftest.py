@@ -44,13 +44,3 @@ def snapshot(sub: Subscription) -> dict:
     return {
         f: getattr(sub, f) for f in ("status", "current_period_end", "cancel_at_period_end", "canceled_at")
     }
-
-
-@pytest.fixture
-def sdk_client(fake_stripe):
-    """The SDK as support's dashboard would use it: changes made at Stripe, not through our pages."""
-    import stripe
-
-    return stripe.StripeClient(
-        "sk_test_x", base_addresses={"api": fake_stripe.base_url}, max_network_retries=0
-    )

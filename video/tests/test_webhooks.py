@@ -86,16 +86,16 @@ def test_events_for_unknown_subscriptions_are_recorded_and_ignored(client, fake_
     assert snapshot(subscribed) == before
 
 
-def test_a_change_made_at_stripe_shows_at_once(member, fake_stripe, subscribed, sdk_client):
+def test_a_change_made_at_stripe_shows_at_once(member, fake_stripe, subscribed, stripe_sdk):
     # Support schedules the cancellation in Stripe's dashboard.
-    sdk_client.v1.subscriptions.update(subscribed.stripe_subscription_id, {"cancel_at_period_end": True})
+    stripe_sdk.v1.subscriptions.update(subscribed.stripe_subscription_id, {"cancel_at_period_end": True})
     updated = fake_stripe.events[-1]
     assert updated["type"] == "customer.subscription.updated"
     assert post(member, fake_stripe, updated).status_code == 200
     after = snapshot(subscribed)
     assert after["cancel_at_period_end"] is True and after["canceled_at"] is not None
     # ...and withdraws it again.
-    sdk_client.v1.subscriptions.update(subscribed.stripe_subscription_id, {"cancel_at_period_end": False})
+    stripe_sdk.v1.subscriptions.update(subscribed.stripe_subscription_id, {"cancel_at_period_end": False})
     assert post(member, fake_stripe, fake_stripe.events[-1]).status_code == 200
     assert snapshot(subscribed)["cancel_at_period_end"] is False
 
