@@ -215,31 +215,52 @@ def validate(method: str, path: str, params: dict) -> Route | None:
 
 
 @functools.cache
-def declared_fields(object_name: str) -> frozenset[str]:
-    """The fields the SDK's resource class declares for an API object (`"subscription"` -> Subscription):
-    what the pinned API version sends. Unknown objects declare nothing."""
+def _resource_annotations(object_name: str) -> dict[str, typing.Any]:
     from stripe._object_classes import OBJECT_CLASSES
 
     where = OBJECT_CLASSES.get(object_name)
     if where is None:
-        return frozenset()
+        return {}
     cls = getattr(importlib.import_module(where[0]), where[1])
-    fields: set[str] = {"id", "object"}
-    for klass in cls.__mro__:
-        fields.update(k for k in getattr(klass, "__annotations__", {}) if not k.startswith("_"))
-    return frozenset(fields)
+    found: dict[str, typing.Any] = {}
+    for klass in reversed(cls.__mro__):
+        found.update(
+            {k: v for k, v in getattr(klass, "__annotations__", {}).items() if not k.startswith("_")}
+        )
+    return found
+
+
+@functools.cache
+def declared_fields(object_name: str) -> frozenset[str]:
+    """The fields the SDK's resource class declares for an API object (`"subscription"` -> Subscription):
+    what the pinned API version sends. Unknown objects declare nothing."""
+    annotations = _resource_annotations(object_name)
+    return frozenset(annotations) | {"id", "object"} if annotations else frozenset()
+
+
+@functools.cache
+def nullable_fields(object_name: str) -> frozenset[str]:
+    """The declared fields that may be null (Optional[...] in the SDK's resource class)."""
+    return frozenset(
+        k for k, v in _resource_annotations(object_name).items() if type(None) in typing.get_args(v)
+    )
 
 
 def undeclared_fields(obj, path: str = "") -> list[str]:
-    """Fields of `obj` (and of the API objects nested in it) that the pinned API version does not have."""
+    """Fields of `obj` (and of the API objects nested in it) that the pinned API version does not have,
+    and nulls where that version's type is not nullable."""
     found: list[str] = []
     if isinstance(obj, list):
         for i, item in enumerate(obj):
             found += undeclared_fields(item, f"{path}[{i}]")
     elif isinstance(obj, dict):
         declared = declared_fields(obj["object"]) if isinstance(obj.get("object"), str) else None
+        nullable = nullable_fields(obj["object"]) if declared else frozenset()
         for key, value in obj.items():
+            where = f"{path}.{key}" if path else f"{obj['object']}.{key}"
             if declared and key not in declared:
-                found.append(f"{path}.{key}" if path else f"{obj['object']}.{key}")
+                found.append(where)
+            elif declared and value is None and key not in nullable:
+                found.append(f"{where}=null")
             found += undeclared_fields(value, f"{path}.{key}" if path else key)
     return found

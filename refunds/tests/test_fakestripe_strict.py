@@ -194,9 +194,12 @@ def test_objects_and_events_follow_the_pinned_api_version(fake_stripe, client):
     assert fake_stripe.shape_errors == []
 
 
-def test_a_field_the_version_lacks_is_caught(fake_stripe):
+def test_a_field_the_version_lacks_or_a_null_it_forbids_is_caught(fake_stripe):
     fake_stripe.build_event("invoice.paid", {"id": "in_1", "object": "invoice", "subscription": "sub_1"})
-    assert fake_stripe.shape_errors == ["data.object.subscription"]
+    fake_stripe.build_event(
+        "refund.updated", {"id": "re_1", "object": "refund", "amount": None, "reason": None}
+    )
+    assert fake_stripe.shape_errors == ["data.object.subscription", "data.object.amount=null"]
     fake_stripe.shape_errors.clear()
 
 
