@@ -30,6 +30,9 @@ def fake_stripe_server():
     fake = FakeStripe(webhook_secret=WEBHOOK_SECRET).start(port=0)
     yield fake
     fake.stop()
+    # Requests that arrived outside any test (a worker still busy after its test ended) count too.
+    if fake.rejections:
+        pytest.fail(f"requests Stripe would refuse, outside any test: {fake.rejections}", pytrace=False)
 
 
 @pytest.fixture

@@ -215,3 +215,17 @@ def test_malformed_signed_webhooks_answer_400_and_are_logged(client, fake_stripe
     assert "malformed" in caplog.text
     assert snapshot(card_refund) == before
     fake_stripe.shape_errors.clear()
+
+
+def test_a_canceled_refund_becomes_a_check(client, fake_stripe, card_refund):
+    cards.submit_card_refund(card_refund.pk)
+    card_refund.refresh_from_db()
+    assert (
+        deliver(
+            client, fake_stripe, fake_stripe.settle_refund(card_refund.stripe_refund_id, "canceled")
+        ).status_code
+        == 200
+    )
+    card_refund.refresh_from_db()
+    assert card_refund.status == "replaced" and "canceled" in card_refund.failure_reason
+    assert Check.objects.get(refund=card_refund.replaced_by).line1 == "12 Oak St"
