@@ -145,6 +145,21 @@ def create_subscription(
     return _wrap(sub)
 
 
+def live_subscription_for(*, customer: str, facility_id: int) -> StripeSubscription | None:
+    """The customer's subscription at Stripe for this facility that is still billing, if any: a
+    subscribe that died after Stripe made it left it there without our row."""
+    try:
+        page = gateway.client().v1.subscriptions.list({"customer": customer, "limit": 100})
+        for obj in page.auto_paging_iter():
+            if obj.status in ("active", "trialing", "past_due") and obj.metadata.get("facility") == str(
+                facility_id
+            ):
+                return _wrap(obj)
+    except stripe.StripeError as exc:
+        raise gateway.translate(exc) from exc
+    return None
+
+
 def set_cancel_at_period_end(
     *, subscription_id: str, cancel: bool, key: str, feedback: str = "", comment: str = ""
 ) -> StripeSubscription:

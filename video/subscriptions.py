@@ -5,7 +5,7 @@ afterwards with conditional updates, so a repeated or concurrent request changes
 
 import logging
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -23,6 +23,8 @@ log = logging.getLogger(__name__)
 # Monthly price of Unlimited (cents); the same at every facility until pricing per facility exists.
 UNLIMITED_PRICE_CENTS = getattr(settings, "VIDEO_UNLIMITED_PRICE_CENTS", 2999)
 OPEN = ~Q(status=Subscription.Status.ENDED)
+# A Subscribe press with no outcome after this long died: it no longer blocks a new one.
+ATTEMPT_STALE_AFTER = timedelta(minutes=10)
 
 
 class VideoError(Exception):
@@ -69,9 +71,16 @@ def subscribe(*, account: Account, facility: Facility, payment_method: str, acto
 
     Each press is a SubscribeAttempt with its own idempotency key: after a declined card the family can
     try another card (Stripe would replay the decline for the same key). A second press while the first
-    is still running is refused by the attempt's unique constraint."""
+    is still running is refused by the attempt's unique constraint; one that died (no answer for
+    ATTEMPT_STALE_AFTER) no longer blocks, and what it may have made at Stripe is adopted, not made twice."""
     if Subscription.objects.filter(OPEN, account=account, facility=facility).exists():
         raise VideoError(f"You already have VideoConnect Unlimited at {facility}.", "already_subscribed")
+    SubscribeAttempt.objects.filter(
+        account=account,
+        facility=facility,
+        outcome=SubscribeAttempt.Outcome.STARTED,
+        created_at__lt=timezone.now() - ATTEMPT_STALE_AFTER,
+    ).update(outcome=SubscribeAttempt.Outcome.FAILED, error_code="abandoned")
     try:
         with transaction.atomic():
             attempt = SubscribeAttempt.objects.create(account=account, facility=facility)
@@ -89,14 +98,16 @@ def subscribe(*, account: Account, facility: Facility, payment_method: str, acto
             email = account.user.email if account.user else ""
             customer = gateway.create_customer(email=email, name=account.name, key=key)
         SubscribeAttempt.objects.filter(pk=attempt.pk).update(stripe_customer_id=customer)
-        gateway.set_default_card(customer=customer, payment_method=card, key=key)
-        remote = gateway.create_subscription(
-            customer=customer,
-            product=product,
-            price_cents=UNLIMITED_PRICE_CENTS,
-            metadata={"account": str(account.pk), "facility": str(facility.pk)},
-            key=key,
-        )
+        remote = gateway.live_subscription_for(customer=customer, facility_id=facility.pk)
+        if remote is None:
+            gateway.set_default_card(customer=customer, payment_method=card, key=key)
+            remote = gateway.create_subscription(
+                customer=customer,
+                product=product,
+                price_cents=UNLIMITED_PRICE_CENTS,
+                metadata={"account": str(account.pk), "facility": str(facility.pk)},
+                key=key,
+            )
     except gateway.StripeFailure as exc:
         SubscribeAttempt.objects.filter(pk=attempt.pk).update(
             outcome=SubscribeAttempt.Outcome.FAILED, error_code=exc.code[:64]

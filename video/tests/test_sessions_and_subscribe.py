@@ -73,7 +73,7 @@ def test_a_declined_card_can_be_retried_with_another_card(member, account, fake_
     assert attempts[1].stripe_subscription_id == sub.stripe_subscription_id
     # One customer, reused; each attempt sent its own keys, so Stripe did not replay the decline.
     assert len(fake_stripe.objects["customers"]) == 1
-    subscription_keys = [k for m, p, k in fake_stripe.requests if p == "/v1/subscriptions"]
+    subscription_keys = [k for m, p, k in fake_stripe.requests if (m, p) == ("POST", "/v1/subscriptions")]
     assert subscription_keys == [f"{a.idempotency_key}-subscription" for a in attempts]
     remote = fake_stripe.get("subscriptions", sub.stripe_subscription_id)
     assert fake_stripe.get("payment_methods", remote["default_payment_method"])["card"]["last4"] == "4242"
@@ -151,3 +151,38 @@ def test_cancelling_from_the_delete_preview_returns_there_and_never_offsite(memb
         reverse("video:cancel_session", args=[second.pk]), {"next": "https://evil.example/"}
     )
     assert offsite.url == reverse("accounts:home")
+
+
+def test_a_subscribe_that_died_after_stripe_made_it_is_adopted_not_made_twice(
+    account, fake_stripe, monkeypatch
+):
+    from video import subscriptions as service
+
+    facility = FacilityFactory()
+
+    class Killed(BaseException):
+        pass
+
+    real = service.Subscription.objects.get_or_create
+
+    def die(**kwargs):
+        raise Killed
+
+    monkeypatch.setattr(service.Subscription.objects, "get_or_create", die)
+    with pytest.raises(Killed):
+        service.subscribe(account=account, facility=facility, payment_method="tok_visa", actor=account.user)
+    monkeypatch.setattr(service.Subscription.objects, "get_or_create", real)
+    assert len(fake_stripe.objects["subscriptions"]) == 1 and not Subscription.objects.exists()
+    # The stuck attempt blocks a second press for a while, then no longer.
+    with pytest.raises(service.VideoError):
+        service.subscribe(account=account, facility=facility, payment_method="tok_visa", actor=account.user)
+    with time_machine.travel(datetime.datetime.now(tz=datetime.UTC) + datetime.timedelta(minutes=11)):
+        sub = service.subscribe(
+            account=account, facility=facility, payment_method="tok_visa", actor=account.user
+        )
+    assert len(fake_stripe.objects["subscriptions"]) == 1
+    assert sub.stripe_subscription_id == next(iter(fake_stripe.objects["subscriptions"]))
+    assert list(SubscribeAttempt.objects.order_by("pk").values_list("outcome", "error_code")) == [
+        ("failed", "abandoned"),
+        ("subscribed", ""),
+    ]
