@@ -3,7 +3,7 @@ stay in their account: nothing is refunded."""
 
 from django.db.models import Sum
 
-from accounts.closers import ServicePreview
+from securus.closer_types import ServicePreview
 from securus.money import dollars, format_cents
 
 from .models import DebitLink, Deposit

@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from django.db.models import Q, Sum
 
-from accounts.closers import ServicePreview, local_today
+from securus.closer_types import ServicePreview, local_today
 from securus.money import dollars
 
 from .models import Charge, ClosureRequest, DirectBillAccount

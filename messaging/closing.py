@@ -2,7 +2,7 @@
 
 from django.db.models import Sum
 
-from accounts.closers import ServicePreview
+from securus.closer_types import ServicePreview
 
 from .models import StampEntry
 

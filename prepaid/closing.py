@@ -7,10 +7,10 @@ from django.db.models import F, OuterRef, Q, Subquery, Sum, Window
 from django.db.models.expressions import RowRange
 from django.db.models.functions import Coalesce
 
-from accounts.closers import RefundLine, ServicePreview, local_today
 from refunds.issuing import REFUNDABLE_CARD_STATUSES, issue_refunds
 from refunds.models import Refund
 from refunds.schedule import card_refund_window, check_refund_window
+from securus.closer_types import RefundLine, ServicePreview, local_today
 from securus.money import dollars, format_cents
 
 from .models import CARD_METHODS, Call, Enrolment, LedgerEntry, Payment, PrepaidAccount

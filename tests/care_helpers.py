@@ -4,8 +4,8 @@ import copy
 
 from django.contrib.auth.models import Group
 
-from accounts.scenario import load_scenario
 from audit.roles import MARKETING, OPERATIONS, SUPPORT_AGENT
+from deletion.scenario import load_scenario
 from tests.factories import StaffUserFactory
 
 NOW = "2026-11-26T15:00:00Z"  # a Thursday (Thanksgiving): business-day rules are exercised

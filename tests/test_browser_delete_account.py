@@ -6,8 +6,9 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from accounts.models import Account, AccountDeletion
-from accounts.scenario import load_scenario
+from accounts.models import Account
+from deletion.models import AccountDeletion
+from deletion.scenario import load_scenario
 from refunds.models import Refund
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]

@@ -5,7 +5,7 @@ import logging
 
 from django.db import transaction
 
-from accounts.closers import ServicePreview
+from securus.closer_types import ServicePreview
 from securus.money import dollars
 
 from .models import Session, Subscription

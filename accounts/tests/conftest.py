@@ -6,7 +6,7 @@ import pytest
 import time_machine
 from django.test import Client
 
-from accounts.scenario import load_scenario
+from deletion.scenario import load_scenario
 
 NOW = "2026-11-26T15:00:00Z"  # a Thursday; card refunds skip Thanksgiving weekend rules via business days
 PASSWORD = "Demo-pass-2026"

@@ -4,13 +4,14 @@ import re
 
 from django.urls import reverse
 
-from accounts.models import AccountDeletion, RetiredEmail
+from accounts.models import RetiredEmail
+from deletion.models import AccountDeletion
 from prepaid.models import LedgerEntry
 from refunds.models import Refund
 
 
 def fingerprint_of(client) -> str:
-    html = client.get(reverse("accounts:delete")).content.decode()
+    html = client.get(reverse("deletion:delete")).content.decode()
     return re.search(r'name="fingerprint" value="(\w+)"', html)[1]
 
 

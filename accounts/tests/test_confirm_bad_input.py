@@ -8,7 +8,7 @@ from accounts.models import Account
 from .conftest import PASSWORD, make_account, signed_in
 from .helpers import fingerprint_of, world_state
 
-CONFIRM = "accounts:delete_confirm"
+CONFIRM = "deletion:delete_confirm"
 
 
 @pytest.mark.parametrize(

@@ -6,6 +6,7 @@ from datetime import date
 from django.db.models import OuterRef, Subquery, Sum
 from django.db.models.functions import Coalesce
 
+from accounts.models import Account
 from debit.models import Deposit
 from directbill.models import Charge, DirectBillAccount, Statement
 from messaging.models import StampEntry
@@ -14,7 +15,7 @@ from refunds.models import Refund
 from securus.cards import card_label
 from securus.money import dollars, parse_cents
 
-from .models import Account, AccountDeletion, ServiceClosure
+from .models import AccountDeletion, ServiceClosure
 
 
 @dataclass(frozen=True)

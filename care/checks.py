@@ -10,9 +10,8 @@ from django.utils import timezone
 from accounts.addresses import normalize_address
 from audit.models import AuditEvent
 from audit.services import record
-
-from .issuing import replacement_check_refund
-from .models import Check, Refund, RefundEvent
+from refunds.issuing import replacement_check_refund
+from refunds.models import Check, Refund, RefundEvent
 
 ADDRESS_FIELDS = ("line1", "line2", "city", "state", "zip_code")
 

@@ -30,7 +30,7 @@ def send_deletion_receipt(*, deletion: AccountDeletion, to_email: str, base_url:
         }
         send_mail(
             subject="Your Securus Online account has been deleted",
-            message=render_to_string("accounts/email/deletion_receipt.txt", context),
+            message=render_to_string("deletion/email/deletion_receipt.txt", context),
             from_email=settings.DEFAULT_FROM_EMAIL,
             recipient_list=[to_email],
         )

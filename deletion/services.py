@@ -15,15 +15,16 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from accounts.models import Account, Address, RetiredEmail, retired_email_digest
 from audit.models import AuditEvent
 from audit.services import record as audit_record
 from refunds.models import Refund
+from securus.closer_types import RefundLine, ServicePreview
 from securus.logging import bind as bind_log_context
 from securus.logging import log_context
 
-from .closers import RefundLine, ServicePreview
 from .emails import send_deletion_receipt
-from .models import Account, AccountDeletion, Address, RetiredEmail, ServiceClosure, retired_email_digest
+from .models import AccountDeletion, ServiceClosure
 
 ACCOUNT_CLOSERS = [
     "prepaid.closing.PrepaidCloser",

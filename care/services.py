@@ -11,13 +11,13 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 
+from accounts import addresses
+from accounts.models import Account, Address
 from audit.models import AuditEvent
 from audit.services import record
+from deletion.models import AccountDeletion
+from deletion.services import DeletionError, delete_account, plan_deletion
 from refunds.tracking import tracking_path
-
-from . import addresses
-from .deletion import DeletionError, delete_account, plan_deletion
-from .models import Account, AccountDeletion, Address
 
 log = logging.getLogger(__name__)
 
@@ -180,12 +180,11 @@ def resend_tracking_link(
 def account_page(account: Account) -> dict:
     """Everything the agent reads on the account page, in a fixed number of queries: every service's
     state, the same deletion preview families see (for an active account), and the money rows."""
+    from deletion.models import ServiceClosure
+    from deletion.selectors import account_overview
     from prepaid.models import Payment
     from refunds.models import Check
     from video.models import Subscription
-
-    from .models import ServiceClosure
-    from .selectors import account_overview
 
     deletion = AccountDeletion.objects.filter(account=account).first()
     return {
