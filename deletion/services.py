@@ -1,7 +1,7 @@
 """Account deletion: one preview (`plan_deletion`) and one act (`delete_account`) that carries it out.
 
-Every service has a closer with `preview(account, *, now)` and `close(account, deletion, preview, *, now)`.
-They run in this order, inside one transaction with the account row locked: the last day's calls are
+Every service has a closer (the protocol and the registry are in deletion/closers.py).
+They run in the registry's order, inside one transaction with the account row locked: the last day's calls are
 posted before the prepaid refund is computed, and nothing leaves the database until the commit.
 """
 
@@ -13,7 +13,6 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
-from django.utils.module_loading import import_string
 
 from accounts.models import Account, Address, RetiredEmail, retired_email_digest
 from audit.models import AuditEvent
@@ -23,20 +22,9 @@ from securus.closer_types import RefundLine, ServicePreview
 from securus.logging import bind as bind_log_context
 from securus.logging import log_context
 
+from .closers import closers
 from .emails import send_deletion_receipt
 from .models import AccountDeletion, ServiceClosure
-
-ACCOUNT_CLOSERS = [
-    "prepaid.closing.PrepaidCloser",
-    "directbill.closing.DirectBillCloser",
-    "debit.closing.DebitCloser",
-    "messaging.closing.MessagingCloser",
-    "video.closing.VideoCloser",
-]
-
-
-def closers():
-    return [import_string(path)() for path in ACCOUNT_CLOSERS]
 
 
 class DeletionError(Exception):

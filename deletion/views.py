@@ -38,7 +38,6 @@ def _preview_context(request, plan, *, confirm_form=None, verify_form=None):
         or DeleteConfirmForm(user=request.user, initial={"fingerprint": plan.fingerprint}),
         "verify_form": verify_form
         or VerifyAddressForm(initial={"shown": str(plan.address) if plan.address else ""}),
-        "video_sessions": (plan.service("video").data.get("sessions", []) if plan.service("video") else []),
     }
 
 

@@ -1,7 +1,8 @@
 """AdvanceConnect closer: post the last day's calls, end TextPay/AutoPay, refund what remains by the method
 of the last purchase (card charges newest first, never above what a charge still allows; rest by check)."""
 
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from django.db.models import F, OuterRef, Q, Subquery, Sum, Window
 from django.db.models.expressions import RowRange
@@ -98,11 +99,20 @@ def allocate_refund(prepaid, amount_cents: int, today) -> list[RefundLine]:
     return lines
 
 
+@dataclass(frozen=True)
+class PrepaidData:
+    prepaid_id: int
+    since: datetime  # unposted calls from here on are posted at closure
+    balance: int
+    deducted: int
+    pending: int
+
+
 class PrepaidCloser:
     service = "prepaid"
     title = "AdvanceConnect prepaid calling"
 
-    def preview(self, account, *, now) -> ServicePreview | None:
+    def preview(self, account, *, now) -> ServicePreview[PrepaidData] | None:
         prepaid = PrepaidAccount.objects.filter(account=account, status=PrepaidAccount.Status.OPEN).first()
         if prepaid is None:
             return None
@@ -158,19 +168,19 @@ class PrepaidCloser:
             warnings=warnings,
             refunds=refunds,
             report=report,
-            data={
-                "prepaid_id": prepaid.pk,
-                "since": since,
-                "balance": balance,
-                "deducted": deducted,
-                "pending": pending_cents,
-            },
+            data=PrepaidData(
+                prepaid_id=prepaid.pk,
+                since=since,
+                balance=balance,
+                deducted=deducted,
+                pending=pending_cents,
+            ),
         )
 
-    def close(self, account, deletion, preview: ServicePreview, *, now) -> dict:
-        prepaid = PrepaidAccount.objects.select_for_update().get(pk=preview.data["prepaid_id"])
+    def close(self, account, deletion, preview: ServicePreview[PrepaidData], *, now) -> dict:
+        prepaid = PrepaidAccount.objects.select_for_update().get(pk=preview.data.prepaid_id)
         calls = Call.objects.filter(
-            prepaid_account=prepaid, posted=False, started_at__gte=preview.data["since"], started_at__lte=now
+            prepaid_account=prepaid, posted=False, started_at__gte=preview.data.since, started_at__lte=now
         )
         call_rows = list(calls.values_list("pk", "charge_cents"))
         entries = [
@@ -184,7 +194,7 @@ class PrepaidCloser:
             for pk, cents in call_rows
             if cents > 0
         ]
-        write_off = preview.data["pending"] - preview.data["deducted"]
+        write_off = preview.data.pending - preview.data.deducted
         if write_off:
             entries.append(
                 LedgerEntry(
