@@ -8,7 +8,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
-from accounts.addresses import AddressInvalid
+from accounts.addresses import ADDRESS_FIELDS, AddressInvalid
 from accounts.models import Account, Address
 from audit.models import StuckWork
 from care import checks as check_care
@@ -187,7 +187,7 @@ class AccountAdmin(admin.ModelAdmin):
             try:
                 care.delete_on_behalf(
                     account=account,
-                    agent=request.user,
+                    actor=request.user,
                     call_reference=form.cleaned_data["call_reference"],
                     expected_fingerprint=form.cleaned_data["fingerprint"],
                 )
@@ -217,14 +217,14 @@ class AccountAdmin(admin.ModelAdmin):
         account = self._account_or_404(request, object_id, "audit.edit_address_on_behalf")
         change_url = reverse("admin:accounts_account_change", args=[account.pk])
         address = Address.objects.filter(account=account).first()
-        initial = {name: getattr(address, name) for name in care.ADDRESS_FIELDS} if address else {}
+        initial = {name: getattr(address, name) for name in ADDRESS_FIELDS} if address else {}
         update_form = AgentAddressForm(initial=initial, prefix="update")
         verify_form = VerifyAddressForm(initial={"shown": str(address) if address else ""}, prefix="verify")
         if request.method == "POST" and "verify-call_reference" in request.POST:
             verify_form = VerifyAddressForm(request.POST, prefix="verify")
             if verify_form.is_valid():
                 try:
-                    care.verify_address(account=account, agent=request.user, **verify_form.cleaned_data)
+                    care.verify_address(account=account, actor=request.user, **verify_form.cleaned_data)
                 except care.CareError as exc:
                     messages.error(request, exc.message)
                 else:
@@ -234,7 +234,7 @@ class AccountAdmin(admin.ModelAdmin):
             update_form = AgentAddressForm(request.POST, prefix="update")
             if update_form.is_valid():
                 try:
-                    care.update_address(account=account, agent=request.user, **update_form.cleaned_data)
+                    care.update_address(account=account, actor=request.user, **update_form.cleaned_data)
                 except AddressInvalid as exc:
                     for name, message in exc.errors.items():
                         update_form.add_error(name, message)
@@ -264,7 +264,7 @@ class AccountAdmin(admin.ModelAdmin):
         if request.method == "POST" and form.is_valid():
             try:
                 sent_to = care.resend_tracking_link(
-                    deletion=deletion, agent=request.user, **form.cleaned_data
+                    deletion=deletion, actor=request.user, **form.cleaned_data
                 )
             except care.CareError as exc:
                 messages.error(request, exc.message)
@@ -342,9 +342,7 @@ class CheckCareAdmin(CheckAdmin):
         if check is None:
             raise Http404("No such check.")
         title, form_class, service = CHECK_ACTIONS[action]
-        initial = (
-            {name: getattr(check, name) for name in check_care.ADDRESS_FIELDS} if action == "address" else {}
-        )
+        initial = {name: getattr(check, name) for name in ADDRESS_FIELDS} if action == "address" else {}
         form = form_class(request.POST or None, initial=initial)
         if request.method == "POST" and form.is_valid():
             try:

@@ -14,11 +14,13 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.addresses import ADDRESS_FIELDS
 from accounts.models import Account, Address, RetiredEmail, retired_email_digest
 from audit.models import AuditEvent
 from audit.services import record as audit_record
 from refunds.models import Refund
 from securus.closer_types import RefundLine, ServicePreview
+from securus.errors import Refused
 from securus.logging import bind as bind_log_context
 from securus.logging import log_context
 
@@ -27,13 +29,8 @@ from .emails import send_deletion_receipt
 from .models import AccountDeletion, ServiceClosure
 
 
-class DeletionError(Exception):
+class DeletionError(Refused):
     """Deletion refused; `message` is written for the person deleting."""
-
-    def __init__(self, message: str, code: str):
-        super().__init__(message)
-        self.message = message
-        self.code = code
 
 
 @dataclass(frozen=True)
@@ -207,13 +204,7 @@ def _closers_with_previews(plan: DeletionPlan):
 def _address_snapshot(address: Address | None) -> dict:
     if address is None:
         return {}
-    return {
-        "line1": address.line1,
-        "line2": address.line2,
-        "city": address.city,
-        "state": address.state,
-        "zip_code": address.zip_code,
-    }
+    return {name: getattr(address, name) for name in ADDRESS_FIELDS}
 
 
 def _retire(account: Account, user, deletion: AccountDeletion, *, now) -> None:

@@ -10,7 +10,7 @@ from django.db.models.functions import Coalesce
 
 from refunds.issuing import REFUNDABLE_CARD_STATUSES, issue_refunds
 from refunds.models import Refund
-from refunds.schedule import card_refund_window, check_refund_window
+from refunds.windows import card_refund_window, check_refund_window
 from securus.closer_types import RefundLine, ServicePreview, local_today
 from securus.money import dollars, format_cents
 

@@ -194,7 +194,7 @@ def test_resend_tracking_link_email_has_the_signed_link(agent_client, django_cap
     deletion = delete_account(account, actor=account.user, channel="web")
     with django_capture_on_commit_callbacks(execute=True):
         sent_to = care.resend_tracking_link(
-            deletion=deletion, agent=agent_client.agent, call_reference="CALL-6", to_email="new@example.org"
+            deletion=deletion, actor=agent_client.agent, call_reference="CALL-6", to_email="new@example.org"
         )
     assert sent_to == "new@example.org"
     assert mail.outbox[-1].to == ["new@example.org"]
@@ -278,7 +278,7 @@ def test_deleted_account_page_shows_closures_refunds_and_who_deleted_it(agent_cl
     from care import services as care
 
     account = caller_account()
-    care.delete_on_behalf(account=account, agent=agent_client.agent, call_reference="CALL-42")
+    care.delete_on_behalf(account=account, actor=agent_client.agent, call_reference="CALL-42")
     page = agent_client.get(reverse("admin:accounts_account_change", args=[account.pk]))
     html = page.content.decode()
     assert page.status_code == 200
@@ -296,6 +296,6 @@ def test_delete_on_behalf_waits_for_a_verified_address_when_a_check_is_owed(agen
     page = agent_client.get(reverse("admin:accounts_account_care_delete", args=[account.pk]))
     assert "Verify the mailing address with the caller first" in page.content.decode()
     with pytest.raises(care.CareError) as refused:
-        care.delete_on_behalf(account=account, agent=agent_client.agent, call_reference="CALL-1")
+        care.delete_on_behalf(account=account, actor=agent_client.agent, call_reference="CALL-1")
     assert refused.value.code == "address_unverified"
     assert not AuditEvent.objects.exists()
