@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from django.db.models import Sum
 
 from securus.closer_types import ServicePreview
-from securus.money import dollars, format_cents
+from securus.money import dollars, format_cents, parse_cents
 
 from .models import DebitLink, Deposit
 
@@ -50,3 +50,11 @@ class DebitCloser:
     def close(self, account, deletion, preview: ServicePreview[DebitData], *, now) -> dict:
         DebitLink.objects.filter(account=account, ended_at__isnull=True).update(ended_at=now)
         return preview.report
+
+    def receipt_lines(self, outcome: dict) -> list[str]:
+        """What the receipt says, from the outcome recorded at deletion."""
+        return [
+            "Your link to the Securus Debit account has ended.",
+            f"The {dollars(parse_cents(outcome.get('kept_by_incarcerated_person') or '0'))} you deposited belongs to the person you sent "
+            "it to and stays in their account. It is not refunded.",
+        ]

@@ -34,6 +34,9 @@ class Closer(Protocol):
     def close(self, account, deletion, preview: ServicePreview[Any], *, now: datetime) -> dict:
         """Carry out exactly `preview` inside the deletion's transaction; return the report to record."""
 
+    def receipt_lines(self, outcome: dict) -> list[str]:
+        """What the receipt says about this service, from the report `close()` recorded."""
+
 
 def closers() -> list[Closer]:
     return [import_string(path)() for path in ACCOUNT_CLOSERS]

@@ -74,3 +74,17 @@ class DirectBillCloser:
             close_by=preview.data.close_by,
         )
         return preview.report
+
+    def receipt_lines(self, outcome: dict) -> list[str]:
+        """What the receipt says, from the outcome recorded at deletion."""
+        try:
+            close_by = date.fromisoformat(outcome["close_by"])
+            close_after = date.fromisoformat(outcome["close_after"])
+        except (KeyError, TypeError, ValueError):
+            return ["Your Direct Bill account is closing after a short hold."]
+        return [
+            f"Your Direct Bill account closes between {close_after:%B %-d} and {close_by:%B %-d, %Y}. "
+            "The wait lets any late calls or charges reach the account.",
+            "If anything is owed then, a final statement will be sent, due 20 days after its date. "
+            "If nothing is owed, there is nothing to pay.",
+        ]

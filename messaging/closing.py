@@ -42,3 +42,12 @@ class MessagingCloser:
                 stamps=-preview.data.stamps,
             )
         return preview.report
+
+    def receipt_lines(self, outcome: dict) -> list[str]:
+        """What the receipt says, from the outcome recorded at deletion."""
+        stamps = int(outcome.get("stamps_forfeited") or 0)
+        if not stamps:
+            return ["Your eMessaging account is closed. There were no stamps left."]
+        return [
+            f"Your eMessaging account is closed. {stamps} unused stamp{'s' if stamps != 1 else ''} cannot be refunded."
+        ]

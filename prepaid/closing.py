@@ -12,7 +12,7 @@ from refunds.issuing import REFUNDABLE_CARD_STATUSES, issue_refunds
 from refunds.models import Refund
 from refunds.windows import card_refund_window, check_refund_window
 from securus.closer_types import RefundLine, ServicePreview, local_today
-from securus.money import dollars, format_cents
+from securus.money import dollars, format_cents, parse_cents
 
 from .models import CARD_METHODS, Call, Enrolment, LedgerEntry, Payment, PrepaidAccount
 
@@ -224,3 +224,24 @@ class PrepaidCloser:
         prepaid.closed_at = now
         prepaid.save(update_fields=["status", "closed_at"])
         return preview.report
+
+    def receipt_lines(self, outcome: dict) -> list[str]:
+        """What the receipt says, from the outcome recorded at deletion."""
+        lines = ["Your AdvanceConnect prepaid account is closed. Its balance can no longer pay for calls."]
+        # Cents, not formatted strings, decide what is said.
+        deducted = parse_cents(outcome.get("deducted_last_24h") or "0")
+        if deducted:
+            lines.append(f"{dollars(deducted)} was taken for calls from the last 24 hours.")
+        refunded = parse_cents(outcome.get("refund_total") or "0")
+        if refunded:
+            lines.append(f"{dollars(refunded)} is being refunded to you (details below).")
+        else:
+            lines.append("There was no balance left to refund.")
+        ended = [
+            name
+            for key, name in (("autopay", "AutoPay"), ("textpay", "TextPay"))
+            if outcome.get(f"{key}_terminated")
+        ]
+        if ended:
+            lines.append(f"{' and '.join(ended)} stopped.")
+        return lines

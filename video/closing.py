@@ -85,6 +85,23 @@ class VideoCloser:
             transaction.on_commit(lambda: _stop_renewals(billed))
         return preview.report
 
+    def receipt_lines(self, outcome: dict) -> list[str]:
+        """What the receipt says, from the outcome recorded at deletion."""
+        sessions, subs = (
+            int(outcome.get("sessions_voided") or 0),
+            int(outcome.get("subscriptions_cancelled") or 0),
+        )
+        lines = []
+        if sessions:
+            lines.append(
+                f"{sessions} scheduled video session{'s were' if sessions != 1 else ' was'} cancelled, without refund."
+            )
+        if subs:
+            lines.append(
+                f"{subs} VideoConnect Unlimited subscription{'s' if subs != 1 else ''} ended and will not renew."
+            )
+        return lines or ["Your VideoConnect services ended."]
+
 
 def _stop_renewals(subscription_ids) -> None:
     """Stop renewals at Stripe once our record says the subscriptions ended. If the broker is down,
