@@ -6,6 +6,8 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
+from audit.roles import create_all_permissions
+
 # Before the deletion app existed: unapplying it unapplies everything that followed it.
 OLD_LAYOUT = [("deletion", None)]
 
@@ -54,13 +56,14 @@ def test_rows_written_at_the_old_layout_survive_the_move():
             expected_to="2026-12-17",
             idempotency_key="refund-old-layout",
         )
-        Group = old.get_model("auth", "Group")
-        granted = set(
-            Group.objects.get(name="Support agent").permissions.values_list(
-                "content_type__app_label", "codename"
-            )
+        # A role granted the view on deletions, as audit 0003 granted it on an old database (earlier
+        # transactional tests may have flushed the groups the data migration wrote: make it here).
+        create_all_permissions(old)
+        view_deletions = old.get_model("auth", "Permission").objects.get(
+            content_type__app_label="accounts", codename="view_accountdeletion"
         )
-        assert ("accounts", "view_accountdeletion") in granted
+        role, _ = old.get_model("auth", "Group").objects.get_or_create(name="Support agent")
+        role.permissions.add(view_deletions)
     finally:
         new = _migrate(_leaves())
         ContentType.objects.clear_cache()
@@ -72,11 +75,11 @@ def test_rows_written_at_the_old_layout_survive_the_move():
     assert list(moved.closures.values_list("service", "outcome")) == [("prepaid", {"refund_cents": 2380})]
     assert list(moved.retired_emails.values_list("digest", flat=True)) == ["d" * 64]
     assert list(moved.refunds.values_list("pk", flat=True)) == [refund.pk]
-    # Permissions followed their models: the role still sees deletions, now under the deletion app.
-    Group = new.get_model("auth", "Group")
-    granted = set(
-        Group.objects.get(name="Support agent").permissions.values_list("content_type__app_label", "codename")
-    )
+    # Permissions followed their models: the same permission row, now under the deletion app, still granted.
+    Permission = new.get_model("auth", "Permission")
+    assert Permission.objects.get(pk=view_deletions.pk).content_type.app_label == "deletion"
+    role = new.get_model("auth", "Group").objects.get(name="Support agent")
+    granted = set(role.permissions.values_list("content_type__app_label", "codename"))
     assert {("deletion", "view_accountdeletion"), ("deletion", "view_serviceclosure")} <= granted
     assert not ContentType.objects.filter(
         app_label="accounts", model__in=["accountdeletion", "serviceclosure"]
