@@ -20,7 +20,7 @@ from securus.cards import card_label
 
 from . import emails, gateway
 from .issuing import check_from_snapshot, replacement_check_refund
-from .models import Check, Refund, RefundEvent
+from .models import Check, Refund, RefundEvent, deletion_model
 
 log = logging.getLogger(__name__)
 
@@ -355,8 +355,6 @@ def erase_snapshot_if_settled(*, deletion_id: int | None, now=None) -> bool:
     settled only after that."""
     if deletion_id is None:
         return False
-    from accounts.models import AccountDeletion
-
     now = now or timezone.now()
     refunds = Refund.objects.filter(deletion_id=deletion_id)
     open_refunds = refunds.exclude(status__in=FINAL_STATUSES)
@@ -368,17 +366,16 @@ def erase_snapshot_if_settled(*, deletion_id: int | None, now=None) -> bool:
     if open_refunds.exists() or recent_success.exists():
         return False
     return bool(
-        AccountDeletion.objects.filter(pk=deletion_id).exclude(mailing_address={}).update(mailing_address={})
+        deletion_model().objects.filter(pk=deletion_id).exclude(mailing_address={}).update(mailing_address={})
     )
 
 
 def erase_settled_snapshots(*, limit: int = 500, now=None) -> int:
     """Daily: erase the address snapshots of deletions whose card refunds can no longer fail."""
-    from accounts.models import AccountDeletion
-
     now = now or timezone.now()
     candidates = (
-        AccountDeletion.objects.exclude(mailing_address={})
+        deletion_model()
+        .objects.exclude(mailing_address={})
         .filter(
             refunds__method=Refund.Method.CARD,
             refunds__status=Refund.Status.SUCCEEDED,

@@ -4,8 +4,8 @@ video@demo cancels and resumes Unlimited, everything@demo's card refund settles 
 import pytest
 from django.core.management import call_command
 
-from accounts.deletion import delete_account
 from accounts.models import Account
+from deletion.services import delete_account
 from refunds import cards
 from refunds.models import Refund
 from video import subscriptions as service

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from accounts.demo import place_demo_at_stripe
+from deletion.demo import place_demo_at_stripe
 
 
 class Command(BaseCommand):

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('refunds', '0002_check_void_run'),
+        ('refunds', '0003_deletion_moved'),
     ]
 
     operations = [
