@@ -27,6 +27,7 @@ run: $(STAMP)
 	$(BIN)/python scripts/run_stack.py
 
 test: export SECRET_KEY ?= test-only-secret-key
+test: export RETIRED_EMAIL_KEY ?= test-only-retired-email-key
 test: export DATABASE_URL ?= $(TEST_DATABASE_URL)
 test: export REDIS_URL ?= $(TEST_REDIS_URL)
 test: export EMAIL_URL ?= consolemail://

@@ -19,8 +19,8 @@ from accounts.models import (
     RetiredEmail,
     ServiceClosure,
     User,
-    normalize_email,
-    retired_email_digest,
+    canonical_email,
+    retired_email_digests,
 )
 from refunds.models import Refund
 from securus.admin_utils import ReadOnlyAdmin, ReadOnlyInline, money_column
@@ -29,8 +29,8 @@ from securus.cards import card_label
 
 def _unique_email(email, instance):
     # A clear field error instead of the bare "constraint user_email_upper_uniq is violated".
-    email = normalize_email(email)
-    if User.objects.filter(email__iexact=email).exclude(pk=instance.pk).exists():
+    email = canonical_email(email)
+    if User.objects.filter(email=email).exclude(pk=instance.pk).exists():
         raise forms.ValidationError("A user with this email already exists (letter case does not matter).")
     return email
 
@@ -400,5 +400,5 @@ class RetiredEmailAdmin(ReadOnlyAdmin):
 
     def get_search_results(self, request, queryset, search_term):
         if "@" in search_term:
-            return queryset.filter(digest=retired_email_digest(search_term)), False
+            return queryset.filter(digest__in=retired_email_digests(search_term)), False
         return super().get_search_results(request, queryset, search_term)

@@ -251,7 +251,5 @@ def _retire(account: Account, user, deletion: AccountDeletion, *, now) -> None:
 
 def find_deletion_by_email(email: str) -> AccountDeletion | None:
     """The deletion of the account that used this email, found through the retired email's digest."""
-    retired = (
-        RetiredEmail.objects.filter(digest=retired_email_digest(email)).select_related("deletion").first()
-    )
+    retired = RetiredEmail.find(email)
     return retired.deletion if retired else None

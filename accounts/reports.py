@@ -6,7 +6,7 @@ from refunds.models import Refund
 from securus.money import format_cents
 
 from .deletion import find_deletion_by_email, plan_deletion
-from .models import Account, AccountDeletion
+from .models import Account, AccountDeletion, canonical_email
 
 
 def refund_report(refund: Refund) -> dict:
@@ -59,7 +59,7 @@ def report_for_email(email: str) -> dict | None:
     deletion = find_deletion_by_email(email)
     if deletion is not None:
         return deletion_report(deletion, email=email)
-    account = Account.objects.filter(user__email__iexact=email, status=Account.Status.ACTIVE).first()
+    account = Account.objects.filter(user__email=canonical_email(email), status=Account.Status.ACTIVE).first()
     if account is not None:
         return active_account_report(account, email=email)
     return None

@@ -3,7 +3,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from accounts.deletion import DeletionError, delete_account, find_deletion_by_email
-from accounts.models import Account, AccountDeletion, Address
+from accounts.models import Account, AccountDeletion, Address, canonical_email
 
 
 class Command(BaseCommand):
@@ -26,11 +26,13 @@ class Command(BaseCommand):
         actor = None
         if agent:
             actor = (
-                get_user_model().objects.filter(email__iexact=agent, is_staff=True, is_active=True).first()
+                get_user_model()
+                .objects.filter(email=canonical_email(agent), is_staff=True, is_active=True)
+                .first()
             )
             if actor is None:
                 raise CommandError(f"No active staff user {agent!r}.")
-        account = Account.objects.filter(user__email__iexact=email).first()
+        account = Account.objects.filter(user__email=canonical_email(email)).first()
         if account is None:
             if find_deletion_by_email(email) is not None:
                 self.stdout.write(f"{email} was already deleted.")
