@@ -12,10 +12,12 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models.functions import Right
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from audit.models import AuditEvent
+from audit.services import actor_label
 from audit.services import record as audit_record
 from refunds.models import Refund
 from securus.logging import bind as bind_log_context
@@ -24,6 +26,7 @@ from securus.logging import log_context
 from .closers import RefundLine, ServicePreview
 from .emails import send_deletion_receipt
 from .models import Account, AccountDeletion, Address, RetiredEmail, ServiceClosure, retired_email_digest
+from .retention import DIRECTBILL, REFUNDS
 
 ACCOUNT_CLOSERS = [
     "prepaid.closing.PrepaidCloser",
@@ -167,15 +170,17 @@ def delete_account(
                 code="address_unverified",
             )
         user = account.user
+        # Kept only while money still moves: refund status emails, the Direct Bill final statement.
+        kept_for = [REFUNDS] * bool(plan.refunds) + [DIRECTBILL] * (plan.service("directbill") is not None)
         deletion = AccountDeletion.objects.create(
             account=account,
             channel=channel,
             actor=actor,
-            actor_label=getattr(actor, "email", "") or "",
+            actor_label=actor_label(actor),
             call_reference=call_reference,
             holder_name=account.name,
-            # Kept only while money still moves: refund status emails, the Direct Bill final statement.
-            contact_email=user.email if user and plan.money_follows else "",
+            contact_email=user.email if user and kept_for else "",
+            contact_kept_for=kept_for if user else [],
             mailing_address=_address_snapshot(plan.address) if plan.refunds else {},
             created_at=now,
         )
@@ -230,23 +235,35 @@ def _address_snapshot(address: Address | None) -> dict:
 def _retire(account: Account, user, deletion: AccountDeletion, *, now) -> None:
     """Retire the email and erase personal data billing does not need. Checks keep their own snapshot."""
     if user is not None:
-        RetiredEmail.objects.create(
-            digest=retired_email_digest(user.email), deletion=deletion, retired_at=now
-        )
+        digest = retired_email_digest(user.email)
+        RetiredEmail.objects.create(digest=digest, deletion=deletion, retired_at=now)
+        _forget_sign_in_records(user.email, digest)
         user.email = f"deleted-{user.pk}@deleted.invalid"
         user.name = ""
         user.is_active = False
         user.set_unusable_password()  # also ends every session: their auth hash no longer matches
         user.save(update_fields=["email", "name", "is_active", "password"])
     Address.objects.filter(account=account).delete()
-    from prepaid.models import PhoneNumber
+    from prepaid.models import Call, PhoneNumber
 
     PhoneNumber.objects.filter(prepaid_account__account=account).delete()
+    # Calls stay for billing, but name the line only by its last four digits.
+    Call.objects.filter(prepaid_account__account=account).update(number=Right("number", 4))
     account.name = ""
     account.phone = ""
     account.status = Account.Status.DELETED
     account.deleted_at = now
     account.save(update_fields=["name", "phone", "status", "deleted_at"])
+
+
+def _forget_sign_in_records(email: str, digest: str) -> None:
+    """The lockout's records name the email: its counters go, and its access and failure logs keep their
+    times and addresses under the retired digest instead (still linkable by whoever holds the key)."""
+    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+
+    AccessAttempt.objects.filter(username=email).delete()
+    AccessLog.objects.filter(username=email).update(username=digest)
+    AccessFailureLog.objects.filter(username=email).update(username=digest)
 
 
 def find_deletion_by_email(email: str) -> AccountDeletion | None:

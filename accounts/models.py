@@ -160,7 +160,13 @@ class AccountDeletion(models.Model):
     call_reference = models.CharField(max_length=64, blank=True)
     holder_name = models.CharField(max_length=150, blank=True, help_text="Payee name for checks still owed.")
     contact_email = models.EmailField(
-        blank=True, help_text="Kept only while a refund is in progress, for its status emails."
+        blank=True,
+        help_text="Kept only while money still moves (refund status emails, the Direct Bill final statement).",
+    )
+    # What still needs contact_email ("refunds", "directbill"); it is erased when the last one lets go.
+    contact_kept_for = models.JSONField(default=list, blank=True)
+    refunds_settled_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the last refund reached a final state."
     )
     mailing_address = models.JSONField(
         default=dict,

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
+from accounts.retention import DIRECTBILL, release_contact
 from securus.money import dollars
 
 from .models import Charge, ClosureRequest, DirectBillAccount, Statement
@@ -86,6 +87,11 @@ def close_due_accounts(*, today: date | None = None, limit: int = 200) -> list[i
         )
         for statement in statements:
             transaction.on_commit(lambda s=statement.pk: email_final_statement(statement_id=s))
+        # Closed with nothing due: nothing more will be sent, so the contact email is not needed for it.
+        with_statement = {s.directbill_account_id for s in statements}
+        for request in requests:
+            if request.directbill_account_id not in with_statement:
+                release_contact(deletion_id=request.deletion_id, purpose=DIRECTBILL)
     log.info("Direct Bill: closed %d accounts, %d final statements", len(requests), len(statements))
     return request_ids
 
@@ -102,6 +108,8 @@ def email_final_statement(*, statement_id: int) -> None:
         emailed_at=timezone.now()
     ):
         return
+    # The final statement is the last thing Direct Bill sends: its hold on the contact email ends.
+    release_contact(deletion_id=request.deletion_id, purpose=DIRECTBILL)
     body = "\n\n".join(
         [
             "Hello,",

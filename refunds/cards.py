@@ -241,15 +241,21 @@ def sweep_pending(*, limit: int = 200, now=None) -> list[int]:
 
 
 def erase_snapshot_if_settled(*, deletion_id: int | None) -> bool:
-    """Once every refund of a deletion is final, the deletion's address snapshot is erased: from then on
-    the address lives only on the Check rows that were mailed to it."""
+    """Once every refund of a deletion is final, the deletion's address snapshot is erased (from then on
+    the address lives only on the Check rows that were mailed to it), the refunds' hold on the contact
+    email ends, and the settlement time is recorded (the tracking link expires a year later)."""
     if deletion_id is None:
         return False
     from accounts.models import AccountDeletion
+    from accounts.retention import REFUNDS, release_contact
 
     open_refunds = Refund.objects.filter(deletion_id=deletion_id).exclude(status__in=FINAL_STATUSES)
     if open_refunds.exists():
         return False
+    AccountDeletion.objects.filter(pk=deletion_id, refunds_settled_at__isnull=True).update(
+        refunds_settled_at=timezone.now()
+    )
+    release_contact(deletion_id=deletion_id, purpose=REFUNDS)
     return bool(
         AccountDeletion.objects.filter(pk=deletion_id).exclude(mailing_address={}).update(mailing_address={})
     )

@@ -242,9 +242,8 @@ def void_stale_checks(*, today: date | None = None, limit: int = 500) -> list[Ch
         )
     for check in checks:
         log.warning(
-            "voided stale check %s (%s, %s): reissue or report as unclaimed property",
+            "voided stale check %s (%s): reissue or report as unclaimed property",
             check.check_number,
-            check.payee,
             dollars(check.amount_cents),
         )
     return checks
