@@ -17,7 +17,7 @@ from refunds.tracking import tracking_path
 
 from . import addresses
 from .deletion import DeletionError, delete_account, plan_deletion
-from .models import Account, AccountDeletion, Address
+from .models import Account, AccountDeletion, Address, canonical_email, retired_email_digest
 
 log = logging.getLogger(__name__)
 
@@ -124,6 +124,11 @@ def verify_address(*, account: Account, agent, call_reference: str, shown: str, 
     return verified
 
 
+def masked_email(email: str) -> str:
+    local, _, domain = canonical_email(email).partition("@")
+    return f"{local[:1]}***@{domain}"
+
+
 def tracking_url(deletion: AccountDeletion) -> str:
     return _site_url() + tracking_path(deletion.pk)
 
@@ -156,7 +161,13 @@ def resend_tracking_link(
             channel=channel,
             call_reference=reference,
             account=deletion.account,
-            details={"to_contact_email": recipient == deletion.contact_email},
+            details={
+                "to_contact_email": recipient == deletion.contact_email,
+                # Where it went, without keeping an address the holder may later have erased: the first
+                # letter and the domain to read, the keyed digest to match a given address against.
+                "sent_to": masked_email(recipient),
+                "sent_to_digest": retired_email_digest(recipient),
+            },
             at=now or timezone.now(),
         )
 

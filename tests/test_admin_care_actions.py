@@ -6,7 +6,7 @@ import time_machine
 from django.core import mail
 from django.urls import reverse
 
-from accounts.models import AccountDeletion, Address
+from accounts.models import AccountDeletion, Address, retired_email_digest
 from audit.models import AuditEvent
 from audit.roles import OPERATIONS, SUPPORT_AGENT
 from refunds.models import Check, Refund
@@ -181,7 +181,14 @@ def test_resend_tracking_link_to_the_kept_email_or_a_given_one(agent_client):
     response = agent_client.post(url, {"call_reference": "CALL-5", "to_email": ""})
     assert response.status_code == 302
     event = _only_event(AuditEvent.Action.TRACKING_LINK_SENT)
-    assert (event.object_id, event.details) == (str(deletion.pk), {"to_contact_email": True})
+    assert (event.object_id, event.details) == (
+        str(deletion.pk),
+        {
+            "to_contact_email": True,
+            "sent_to": "a***@example.com",
+            "sent_to_digest": retired_email_digest("Ana.Diaz@example.com"),
+        },
+    )
 
 
 def test_resend_tracking_link_email_has_the_signed_link(agent_client, django_capture_on_commit_callbacks):
@@ -197,6 +204,10 @@ def test_resend_tracking_link_email_has_the_signed_link(agent_client, django_cap
         )
     assert sent_to == "new@example.org"
     assert mail.outbox[-1].to == ["new@example.org"]
+    # The trail records where the link went, without keeping the address itself.
+    event = _only_event(AuditEvent.Action.TRACKING_LINK_SENT)
+    assert event.details["sent_to"] == "n***@example.org" and not event.details["to_contact_email"]
+    assert event.details["sent_to_digest"] == retired_email_digest("new@example.org")
     assert tracking_path(deletion.pk) in mail.outbox[-1].body
 
 

@@ -13,6 +13,7 @@ from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
+from accounts import care
 from accounts.models import Account
 from accounts.scenario import load_scenario
 from directbill.services import close_due_accounts
@@ -20,6 +21,7 @@ from refunds.cards import mark_succeeded, replace_with_check
 from refunds.checks import run_checks
 from refunds.models import Refund
 from tests.deletion_helpers import SCENARIOS
+from tests.factories import StaffUserFactory
 
 TYPED_EMAIL = "Privacy.Person@Example.com"
 PHONES = ["+12145550177", "+14695550188"]
@@ -85,6 +87,8 @@ def test_a_settled_deletion_leaves_no_email_or_phone_in_any_table(tmp_path, mail
     account = Account.objects.get()
     deletion = account.deletion
     assert deletion.contact_email == email  # still needed: refunds and the final statement follow
+    # Customer care sends the tracking link again; the trail records where without keeping the address.
+    care.resend_tracking_link(deletion=deletion, agent=StaffUserFactory(), call_reference="CALL-1")
 
     # The money runs its course: card refunds succeed or become checks, checks are mailed, and the Direct
     # Bill closure sends its final statement.

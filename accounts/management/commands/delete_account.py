@@ -1,7 +1,7 @@
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
-from django.utils import timezone
 
+from accounts import care
 from accounts.deletion import DeletionError, delete_account, find_deletion_by_email
 from accounts.models import Account, AccountDeletion, Address, canonical_email
 
@@ -19,7 +19,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--verify-address",
             action="store_true",
-            help="The caller confirmed the mailing address on this call (needed when a check will be mailed).",
+            help="The caller confirmed the mailing address on this call (needed when a check will be mailed; "
+            "needs --call-reference).",
         )
 
     def handle(self, email, channel, agent, call_reference, verify_address, **options):
@@ -39,7 +40,17 @@ class Command(BaseCommand):
                 return
             raise CommandError(f"No account with the email {email!r}.")
         if verify_address:
-            Address.objects.filter(account=account).update(verified_at=timezone.now())
+            # A care action like any other: through the care service, with its audit row.
+            address = Address.objects.filter(account=account).first()
+            try:
+                care.verify_address(
+                    account=account,
+                    agent=actor,
+                    call_reference=call_reference,
+                    shown=str(address) if address else "",
+                )
+            except care.CareError as error:
+                raise CommandError(f"--verify-address: {error.message}") from None
         try:
             deletion = delete_account(account, actor=actor, channel=channel, call_reference=call_reference)
         except DeletionError as error:
