@@ -188,6 +188,8 @@ def handle_refund_event(event) -> None:
     if refund is None:
         # Stripe may tell us before our worker recorded its answer: find it by our own id in metadata.
         ours = (obj.get("metadata") or {}).get("refund_id")
+        if ours and not (isinstance(ours, str) and ours.isdigit() and len(ours) <= 18):
+            raise ValueError(f"metadata.refund_id is not one of our ids: {ours!r}")
         refund = Refund.objects.filter(pk=int(ours), method=Refund.Method.CARD).first() if ours else None
         if refund is None:
             log.warning("webhook %s: no refund for %s", event["id"], obj["id"])

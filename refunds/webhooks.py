@@ -29,12 +29,23 @@ class BadWebhook(Exception):
     pass
 
 
+def _check_shape(event) -> None:
+    """Signed is not well-formed: every handler reads an event id, a type and data.object with an id."""
+    data = event.get("data")
+    obj = data.get("object") if isinstance(data, dict) else None
+    if not isinstance(event.get("id"), str) or not isinstance(event.get("type"), str):
+        raise BadWebhook("event without an id or a type")
+    if not isinstance(obj, dict) or not isinstance(obj.get("id"), str) or not obj["id"]:
+        raise BadWebhook("event without data.object.id")
+
+
 def handle_webhook(*, payload: bytes, signature: str) -> str:
     """Verify and handle one delivery. Returns "handled", "duplicate" or "ignored"; raises BadWebhook."""
     try:
         event = gateway.construct_event(payload=payload, signature=signature)
     except Exception as exc:  # ValueError (bad JSON) or SignatureVerificationError
         raise BadWebhook(str(exc)) from exc
+    _check_shape(event)
     path = HANDLERS.get(event["type"])
     try:
         with transaction.atomic():
@@ -45,4 +56,8 @@ def handle_webhook(*, payload: bytes, signature: str) -> str:
     except IntegrityError:
         log.info("webhook %s (%s) already handled", event["id"], event["type"])
         return "duplicate"
+    except (KeyError, TypeError, ValueError) as exc:
+        # A field a handler needs is missing or malformed: refused (and rolled back), never half-handled.
+        log.warning("webhook %s (%s) refused: %r", event["id"], event["type"], exc)
+        raise BadWebhook(f"malformed {event['type']} event") from exc
     return "handled"
