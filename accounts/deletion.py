@@ -182,6 +182,8 @@ def delete_account(
             contact_email=user.email if user and kept_for else "",
             contact_kept_for=kept_for if user else [],
             mailing_address=_address_snapshot(plan.address) if plan.refunds else {},
+            # Nothing to settle: the tracking link's year starts now.
+            refunds_settled_at=None if plan.refunds else now,
             created_at=now,
         )
         bind_log_context(deletion_id=deletion.pk)

@@ -1,5 +1,6 @@
 import hashlib
 import hmac
+import secrets
 import unicodedata
 
 from django.conf import settings
@@ -141,6 +142,10 @@ class Address(models.Model):
         return [p for p in [self.line1, self.line2, f"{self.city}, {self.state} {self.zip_code}"] if p]
 
 
+def new_tracking_key() -> str:
+    return secrets.token_urlsafe(32)
+
+
 class AccountDeletion(models.Model):
     """One per deleted account: who deleted it, how, and when. Deleting twice returns this row."""
 
@@ -166,8 +171,10 @@ class AccountDeletion(models.Model):
     # What still needs contact_email ("refunds", "directbill"); it is erased when the last one lets go.
     contact_kept_for = models.JSONField(default=list, blank=True)
     refunds_settled_at = models.DateTimeField(
-        null=True, blank=True, help_text="When the last refund reached a final state."
+        null=True, blank=True, help_text="When the last refund reached a final state (or none was owed)."
     )
+    # The refund tracking link's token: random, so it names no id and cannot be guessed or derived.
+    tracking_key = models.CharField(max_length=64, unique=True, default=new_tracking_key, editable=False)
     mailing_address = models.JSONField(
         default=dict,
         blank=True,

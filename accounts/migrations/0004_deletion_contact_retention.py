@@ -18,7 +18,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='accountdeletion',
             name='refunds_settled_at',
-            field=models.DateTimeField(blank=True, help_text='When the last refund reached a final state.', null=True),
+            field=models.DateTimeField(blank=True, help_text='When the last refund reached a final state (or none was owed).', null=True),
         ),
         migrations.AlterField(
             model_name='accountdeletion',
