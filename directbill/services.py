@@ -11,9 +11,9 @@ from django.db import transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
-from accounts.retention import DIRECTBILL, release_contact
 from audit.models import AuditEvent
 from audit.services import record as audit_record
+from refunds.retention import DIRECTBILL, release_contact
 from securus.money import dollars
 
 from .models import Charge, ClosureRequest, DirectBillAccount, Statement

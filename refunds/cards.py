@@ -19,7 +19,8 @@ from securus.cards import card_label
 
 from . import emails, gateway
 from .issuing import check_from_snapshot, replacement_check_refund
-from .models import Check, Refund, RefundEvent
+from .models import Check, Refund, RefundEvent, deletion_model
+from .retention import REFUNDS, release_contact
 
 log = logging.getLogger(__name__)
 
@@ -248,16 +249,13 @@ def erase_snapshot_if_settled(*, deletion_id: int | None) -> bool:
     email ends, and the settlement time is recorded (the tracking link expires a year later)."""
     if deletion_id is None:
         return False
-    from accounts.models import AccountDeletion
-    from accounts.retention import REFUNDS, release_contact
-
     open_refunds = Refund.objects.filter(deletion_id=deletion_id).exclude(status__in=FINAL_STATUSES)
     if open_refunds.exists():
         return False
-    AccountDeletion.objects.filter(pk=deletion_id, refunds_settled_at__isnull=True).update(
+    deletion_model().objects.filter(pk=deletion_id, refunds_settled_at__isnull=True).update(
         refunds_settled_at=timezone.now()
     )
     release_contact(deletion_id=deletion_id, purpose=REFUNDS)
     return bool(
-        AccountDeletion.objects.filter(pk=deletion_id).exclude(mailing_address={}).update(mailing_address={})
+        deletion_model().objects.filter(pk=deletion_id).exclude(mailing_address={}).update(mailing_address={})
     )

@@ -5,6 +5,7 @@ owed none), when the page has nothing left to follow."""
 import re
 from datetime import timedelta
 
+from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
@@ -13,9 +14,9 @@ _TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}\Z")
 
 
 def _deletions():
-    from accounts.models import AccountDeletion
+    from .models import deletion_model
 
-    return AccountDeletion.objects
+    return deletion_model().objects
 
 
 def tracking_token(deletion_id: int) -> str:
@@ -37,3 +38,8 @@ def deletion_id_from_token(token: str, *, now=None) -> int | None:
 
 def tracking_path(deletion_id: int) -> str:
     return reverse("refunds:track", args=[tracking_token(deletion_id)])
+
+
+def tracking_url(deletion_id: int, *, base_url: str = "") -> str:
+    """The absolute tracking link. `base_url` is the site root the person used; SITE_URL otherwise."""
+    return (base_url or settings.SITE_URL).rstrip("/") + tracking_path(deletion_id)

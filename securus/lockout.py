@@ -7,6 +7,8 @@ so "Card@", " card@" and "CARD@" share one count, and two families behind the sa
 from axes.backends import AxesStandaloneBackend
 from django.conf import settings
 
+from securus.email_address import canonical_email
+
 
 class LockoutBackend(AxesStandaloneBackend):
     """Axes refuses an authenticate() call without a request. The only callers without one are trusted
@@ -21,8 +23,6 @@ class LockoutBackend(AxesStandaloneBackend):
 
 def lockout_username(request, credentials=None) -> str:
     """AXES_USERNAME_CALLABLE: the canonical email of the sign-in attempt."""
-    from accounts.models import canonical_email
-
     field = settings.AXES_USERNAME_FORM_FIELD
     if credentials and credentials.get(field) is not None:
         raw = credentials.get(field)

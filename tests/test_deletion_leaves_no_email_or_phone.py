@@ -13,9 +13,9 @@ from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
-from accounts import care
 from accounts.models import Account
-from accounts.scenario import load_scenario
+from care import services as care
+from deletion.scenario import load_scenario
 from directbill.services import close_due_accounts
 from refunds.cards import mark_succeeded, replace_with_check
 from refunds.checks import run_checks
@@ -77,10 +77,10 @@ def test_a_settled_deletion_leaves_no_email_or_phone_in_any_table(tmp_path, mail
     )
 
     # The holder deletes on the web: the deletion and the audit trail name who acted.
-    page = client.get(reverse("accounts:delete")).content.decode()
+    page = client.get(reverse("deletion:delete")).content.decode()
     fingerprint = page.split('name="fingerprint" value="', 1)[1].split('"', 1)[0]
     response = client.post(
-        reverse("accounts:delete_confirm"),
+        reverse("deletion:delete_confirm"),
         {"password": password, "understand": "on", "fingerprint": fingerprint},
     )
     assert response.status_code == 302
@@ -88,7 +88,7 @@ def test_a_settled_deletion_leaves_no_email_or_phone_in_any_table(tmp_path, mail
     deletion = account.deletion
     assert deletion.contact_email == email  # still needed: refunds and the final statement follow
     # Customer care sends the tracking link again; the trail records where without keeping the address.
-    care.resend_tracking_link(deletion=deletion, agent=StaffUserFactory(), call_reference="CALL-1")
+    care.resend_tracking_link(deletion=deletion, actor=StaffUserFactory(), call_reference="CALL-1")
 
     # The money runs its course: card refunds succeed or become checks, checks are mailed, and the Direct
     # Bill closure sends its final statement.

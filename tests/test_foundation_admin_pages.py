@@ -13,8 +13,8 @@ from tests import factories
 # Rows services own (ledgers, money movements, service accounts, closures, subscriptions, audit rows) are
 # written only by services: the admin shows them read-only.
 VIEW_ONLY = {
-    "accounts.AccountDeletion",
-    "accounts.ServiceClosure",
+    "deletion.AccountDeletion",
+    "deletion.ServiceClosure",
     "accounts.RetiredEmail",
     "prepaid.PrepaidAccount",
     "prepaid.Enrolment",

@@ -41,7 +41,7 @@ def test_spellings_of_one_email_share_one_count(client, settings, page):
 def test_wrong_delete_confirm_passwords_count_toward_the_lockout(client, settings):
     account = AccountFactory()
     client.force_login(account.user)
-    url = reverse("accounts:delete_confirm")
+    url = reverse("deletion:delete_confirm")
     form = {"password": "wrong-password", "understand": "on", "fingerprint": "x"}
     for _ in range(settings.AXES_FAILURE_LIMIT - 1):
         response = client.post(url, form, REMOTE_ADDR="203.0.113.9")
