@@ -21,6 +21,7 @@ from securus.cards import card_label
 from . import emails, gateway
 from .issuing import check_from_snapshot, replacement_check_refund
 from .models import Check, Refund, RefundEvent, deletion_model
+from .retention import REFUNDS, release_contact
 
 log = logging.getLogger(__name__)
 
@@ -253,7 +254,7 @@ def handle_refund_event(event) -> None:
 def _unrecorded_refund(obj) -> Refund | None:
     """Our row that made this Stripe refund but has not stored its id yet, confirmed by Stripe."""
     ours = (obj.get("metadata") or {}).get("refund_id") or ""
-    if not ours.isdigit():
+    if not ours.isdigit() or len(ours) > 18:  # not one of our bigint ids
         return None
     refund = (
         Refund.objects.select_related("payment")
@@ -349,10 +350,11 @@ def sweep_pending(*, limit: int = 200, now=None) -> list[int]:
 
 
 def erase_snapshot_if_settled(*, deletion_id: int | None, now=None) -> bool:
-    """Once no refund of a deletion can still become a check, the deletion's address snapshot is erased:
-    from then on the address lives only on the Check rows that were mailed to it. A card refund that
-    succeeded can still fail for REFUND_CAN_FAIL_FOR (the issuer returns the money), so it counts as
-    settled only after that."""
+    """Once no refund of a deletion can still become a check, the deletion's address snapshot is erased
+    (from then on the address lives only on the Check rows that were mailed to it), the refunds' hold on
+    the contact email ends, and the settlement time is recorded (the tracking link expires a year later).
+    A card refund that succeeded can still fail for REFUND_CAN_FAIL_FOR (the issuer returns the money),
+    so it counts as settled only after that."""
     if deletion_id is None:
         return False
     now = now or timezone.now()
@@ -365,17 +367,22 @@ def erase_snapshot_if_settled(*, deletion_id: int | None, now=None) -> bool:
     )
     if open_refunds.exists() or recent_success.exists():
         return False
+    deletion_model().objects.filter(pk=deletion_id, refunds_settled_at__isnull=True).update(
+        refunds_settled_at=now
+    )
+    release_contact(deletion_id=deletion_id, purpose=REFUNDS)
     return bool(
         deletion_model().objects.filter(pk=deletion_id).exclude(mailing_address={}).update(mailing_address={})
     )
 
 
 def erase_settled_snapshots(*, limit: int = 500, now=None) -> int:
-    """Daily: erase the address snapshots of deletions whose card refunds can no longer fail."""
+    """Daily: settle deletions whose card refunds can no longer fail (address snapshot erased, contact
+    email released, settlement recorded)."""
     now = now or timezone.now()
     candidates = (
         deletion_model()
-        .objects.exclude(mailing_address={})
+        .objects.filter(refunds_settled_at__isnull=True)
         .filter(
             refunds__method=Refund.Method.CARD,
             refunds__status=Refund.Status.SUCCEEDED,
