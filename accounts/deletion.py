@@ -77,6 +77,18 @@ class DeletionPlan:
         return sum(line.amount_cents for line in self.refunds)
 
     @property
+    def prepaid_money(self) -> dict | None:
+        """Balance minus the last 24 hours of calls equals the refund: the one place these amounts show."""
+        prepaid = self.service("prepaid")
+        if prepaid is None:
+            return None
+        return {
+            "balance_cents": prepaid.data["balance"],
+            "deducted_cents": prepaid.data["deducted"],
+            "refund_cents": self.refund_total_cents,
+        }
+
+    @property
     def mails_check(self) -> bool:
         return any(line.method == Refund.Method.CHECK for line in self.refunds)
 

@@ -4,6 +4,7 @@ import pytest
 from django.core import signing
 
 from refunds import cards
+from refunds.models import Refund
 from refunds.tracking import tracking_path
 
 from .helpers import make_card_refund, make_check_refund, make_deletion
@@ -24,7 +25,8 @@ def test_shows_each_refund_route_status_and_timeline(client, fake_stripe):
     page = response.content.decode()
     assert "$40.00" in page and "$12.34" in page
     assert "Visa ending in 4242" in page
-    assert "Check mailed to Dallas, TX" in page
+    # Queued, not yet in the mail: the page promises, it does not claim.
+    assert "Check will be mailed to Dallas, TX" in page and "Check mailed to" not in page
     assert "12 Oak St" not in page and "75201" not in page
     assert "Replaced by a check" in page and "the card has expired" in page
     assert page.count('<li class="done">') == 5  # pending, failed, replaced + two check_queued
@@ -42,3 +44,12 @@ def test_bad_links_are_404(client, kind):
         "missing": signing.dumps({"d": deletion.pk + 999}, salt="refunds.tracking", compress=True),
     }[kind]
     assert client.get(f"/refunds/track/{token}/").status_code == 404
+
+
+def test_a_check_reads_mailed_only_once_it_is_mailed(client):
+    deletion = make_deletion()
+    check = make_check_refund(deletion=deletion, amount_cents=1234)
+    assert "Check will be mailed to Dallas, TX" in client.get(tracking_path(deletion.pk)).content.decode()
+    Refund.objects.filter(pk=check.pk).update(status=Refund.Status.CHECK_MAILED)
+    page = client.get(tracking_path(deletion.pk)).content.decode()
+    assert "Check mailed to Dallas, TX" in page and "will be mailed" not in page
