@@ -11,8 +11,8 @@ from django.apps import apps as django_apps
 from django.urls import reverse
 from playwright.sync_api import expect
 
-from accounts.demo import DEMO_SCENARIOS
 from accounts.deletion import delete_account
+from accounts.demo import DEMO_SCENARIOS
 from accounts.models import AccountDeletion
 from accounts.scenario import load_scenario
 from refunds.tracking import tracking_path, tracking_token
