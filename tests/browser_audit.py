@@ -30,7 +30,8 @@ def sideways_overflow(page) -> int:
 
 
 def assert_page_is_fine(page, where: str):
-    assert blocking_violations(page) == [], where
+    found = blocking_violations(page)
+    assert not found, f"{where}: " + "; ".join(found)
     assert sideways_overflow(page) <= 0, f"{where}: scrolls sideways at {page.viewport_size['width']} px"
 
 
