@@ -251,9 +251,11 @@ def _retire(account: Account, user, deletion: AccountDeletion, *, now) -> None:
         user.set_unusable_password()  # also ends every session: their auth hash no longer matches
         user.save(update_fields=["email", "name", "is_active", "password"])
     Address.objects.filter(account=account).delete()
+    from directbill.models import DirectBillAccount
     from prepaid.models import PhoneNumber
 
     PhoneNumber.objects.filter(prepaid_account__account=account).delete()
+    DirectBillAccount.objects.filter(account=account).update(phone_number="")
     account.name = ""
     account.phone = ""
     account.status = Account.Status.DELETED

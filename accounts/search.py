@@ -17,6 +17,7 @@ from django.db import connection
 from django.db.models.functions import Upper
 
 from debit.models import DebitLink
+from directbill.models import DirectBillAccount
 from facilities.models import IncarceratedPerson
 from prepaid.models import PhoneNumber
 from video.models import Session
@@ -57,10 +58,12 @@ def _phone_ids(phone: PhoneQuery) -> list[int]:
     if phone.e164:
         own = Account.objects.filter(phone=phone.e164)
         lines = PhoneNumber.objects.filter(number=phone.e164)
+        billed = DirectBillAccount.objects.filter(phone_number=phone.e164)
     else:
         own = Account.objects.filter(phone__endswith=phone.suffix)
         lines = PhoneNumber.objects.filter(number__endswith=phone.suffix)
-    return _ids(own) + _ids(lines, "prepaid_account__account_id")
+        billed = DirectBillAccount.objects.filter(phone_number__endswith=phone.suffix)
+    return _ids(own) + _ids(lines, "prepaid_account__account_id") + _ids(billed, "account_id")
 
 
 def _inmate_ids(term: str) -> list[int]:
@@ -120,20 +123,26 @@ def search_account_ids(term: str) -> list[int]:
 
 
 def matched_phones(account_ids: list[int], term: str) -> dict[int, str]:
-    """For a phone search, the number that matched on each account (its own or a calling line), E.164."""
+    """For a phone search, the number that matched on each account (its own, a calling line or a Direct
+    Bill number), E.164."""
     phone = parse_phone(" ".join((term or "").split()))
     if phone is None or not account_ids:
         return {}
-    if phone.e164:
-        own = Account.objects.filter(pk__in=account_ids, phone=phone.e164)
-        lines = PhoneNumber.objects.filter(prepaid_account__account_id__in=account_ids, number=phone.e164)
-    else:
-        own = Account.objects.filter(pk__in=account_ids, phone__endswith=phone.suffix)
-        lines = PhoneNumber.objects.filter(
-            prepaid_account__account_id__in=account_ids, number__endswith=phone.suffix
+
+    def matching(field):
+        return {field: phone.e164} if phone.e164 else {f"{field}__endswith": phone.suffix}
+
+    found = dict(
+        DirectBillAccount.objects.filter(account_id__in=account_ids, **matching("phone_number")).values_list(
+            "account_id", "phone_number"
         )
-    found = dict(lines.values_list("prepaid_account__account_id", "number"))
-    found.update(own.values_list("pk", "phone"))
+    )
+    found.update(
+        PhoneNumber.objects.filter(
+            prepaid_account__account_id__in=account_ids, **matching("number")
+        ).values_list("prepaid_account__account_id", "number")
+    )
+    found.update(Account.objects.filter(pk__in=account_ids, **matching("phone")).values_list("pk", "phone"))
     return found
 
 

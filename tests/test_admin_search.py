@@ -128,3 +128,21 @@ def test_the_number_that_matched_is_reported_for_each_account(crowd):
     assert matched_phones(ids, "(214) 555-0101") == {crowd.pk: "+12145550101", own.pk: "+12145550101"}
     assert matched_phones(ids, "555-0101") == {crowd.pk: "+12145550101", own.pk: "+12145550101"}
     assert matched_phones(ids, "Ana Diaz") == {}
+
+
+def test_a_direct_bill_number_finds_its_account_and_is_erased_at_deletion(crowd):
+    from accounts.deletion import delete_account
+    from accounts.models import AccountDeletion
+    from accounts.scenario import load_scenario
+
+    billed = load_scenario(
+        data={
+            "account": {"email": "dana@example.com", "name": "Dana Birch"},
+            "directbill": {"phone_number": "(972) 555-0199", "charges": []},
+        }
+    )
+    for said in ["(972) 555-0199", "+19725550199", "555-0199"]:
+        assert search_account_ids(said) == [billed.pk]
+        assert matched_phones([billed.pk], said) == {billed.pk: "+19725550199"}
+    delete_account(billed, actor=None, channel=AccountDeletion.Channel.PHONE)
+    assert search_account_ids("(972) 555-0199") == []
