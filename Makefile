@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/securus
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: install run test bench lint fmt
+.PHONY: install run reset-demo screenshots test bench lint fmt
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -25,6 +25,16 @@ run: $(STAMP)
 	$(BIN)/python manage.py setup_schedule
 	$(BIN)/python manage.py seed_demo
 	$(BIN)/python scripts/run_stack.py
+
+# Start the demo over: empties the demo database (DEBUG only), migrates and loads the demo accounts again.
+reset-demo: export DEBUG ?= true
+reset-demo: export SECRET_KEY ?= dev-only-insecure-key
+reset-demo: $(STAMP)
+	$(BIN)/python manage.py seed_demo --reset
+
+# Screenshots of the main pages into docs/screenshots/, taken from the running demo (`make run`).
+screenshots: $(STAMP)
+	$(BIN)/python scripts/screenshots.py
 
 test: export SECRET_KEY ?= test-only-secret-key
 test: export DATABASE_URL ?= $(TEST_DATABASE_URL)

@@ -5,10 +5,47 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
+sys.path.insert(0, str(ROOT))
+
+from accounts.demo import ADMIN_EMAIL, ADMIN_PASSWORD, DEMO_PASSWORD, DEMO_SCENARIOS  # noqa: E402
+
+SITE = "http://127.0.0.1:8000"
+
+
+def site_answers(timeout: float = 60) -> bool:
+    """Wait until the web server answers a page (any HTTP status counts: it is up)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(f"{SITE}/sign-in/", timeout=2).close()
+            return True
+        except urllib.error.HTTPError:
+            return True
+        except OSError:
+            time.sleep(0.5)
+    return False
+
+
+def banner() -> str:
+    width = max(len(s["account"]["email"]) for s in DEMO_SCENARIOS) + 2
+    lines = [
+        "",
+        f"Securus Online is running: {SITE}/   (Ctrl-C stops everything)",
+        "",
+        f"Sign in as (password {DEMO_PASSWORD}):",
+        *(f"  {s['account']['email']:<{width}}{s['description']}" for s in DEMO_SCENARIOS),
+        "",
+        f"Customer care admin: {SITE}/admin/  as {ADMIN_EMAIL} / {ADMIN_PASSWORD}",
+        "Start the demo over: stop this, then `make reset-demo`.",
+        "",
+    ]
+    return "\n".join(lines)
 
 
 def main():
@@ -33,8 +70,12 @@ def main():
     if (ROOT / "fakestripe" / "__main__.py").exists() and "STRIPE_API_BASE" not in os.environ:
         commands["stripe"] = [PY, "-m", "fakestripe", "--port", "12111"]
     procs = {name: subprocess.Popen(cmd, cwd=ROOT, env=env) for name, cmd in commands.items()}
-    print("Securus Online on http://127.0.0.1:8000 (Ctrl-C stops everything)", flush=True)
     try:
+        # The banner comes after the site answers, so it is the last thing printed before the logs.
+        if site_answers():
+            print(banner(), flush=True)
+        else:
+            print(f"The web server did not answer on {SITE} within a minute; see its log above.", flush=True)
         while all(p.poll() is None for p in procs.values()):
             time.sleep(1)
     except KeyboardInterrupt:
