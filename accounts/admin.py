@@ -23,7 +23,7 @@ from accounts.models import (
     retired_email_digest,
 )
 from refunds.models import Refund
-from securus.admin_utils import ReadOnlyAdmin, ReadOnlyInline, money_column
+from securus.admin_utils import NoDeleteAdmin, ReadOnlyAdmin, ReadOnlyInline, money_column
 from securus.cards import card_label
 from securus.phones import display_phone
 
@@ -384,7 +384,7 @@ def _care_permissions(user) -> dict:
 
 
 @admin.register(Address)
-class AddressAdmin(admin.ModelAdmin):
+class AddressAdmin(NoDeleteAdmin):
     list_display = ["account", "line1", "line2", "city", "state", "zip_code", "verified_at"]
     list_filter = ["state"]
     search_fields = ["account__name", "account__user__email", "line1", "city", "zip_code"]

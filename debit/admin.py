@@ -1,11 +1,11 @@
 from django.contrib import admin
 
 from debit.models import DebitAccount, DebitLink, Deposit
-from securus.admin_utils import ReadOnlyAdmin, money_column
+from securus.admin_utils import NoDeleteAdmin, ReadOnlyAdmin, money_column
 
 
 @admin.register(DebitAccount)
-class DebitAccountAdmin(admin.ModelAdmin):
+class DebitAccountAdmin(NoDeleteAdmin):
     list_display = ["owner", "facility", "opened_at"]
     search_fields = ["owner__name", "owner__inmate_number"]
     list_select_related = ["owner__facility"]

@@ -1,11 +1,11 @@
 from django.contrib import admin
 
 from directbill.models import Charge, ClosureRequest, DirectBillAccount, Statement
-from securus.admin_utils import money_column
+from securus.admin_utils import NoDeleteAdmin, money_column
 
 
 @admin.register(DirectBillAccount)
-class DirectBillAccountAdmin(admin.ModelAdmin):
+class DirectBillAccountAdmin(NoDeleteAdmin):
     list_display = ["__str__", "account", "status", "opened_at", "closed_at"]
     list_filter = ["status"]
     search_fields = ["account__name", "account__user__email"]
@@ -14,7 +14,7 @@ class DirectBillAccountAdmin(admin.ModelAdmin):
 
 
 @admin.register(Statement)
-class StatementAdmin(admin.ModelAdmin):
+class StatementAdmin(NoDeleteAdmin):
     list_display = [
         "__str__",
         "directbill_account",
@@ -33,7 +33,7 @@ class StatementAdmin(admin.ModelAdmin):
 
 
 @admin.register(Charge)
-class ChargeAdmin(admin.ModelAdmin):
+class ChargeAdmin(NoDeleteAdmin):
     list_display = ["created_at", "directbill_account", "description", "amount", "is_billed", "paid"]
     list_filter = ["paid", ("statement", admin.EmptyFieldListFilter)]
     search_fields = ["description", "directbill_account__account__name"]
@@ -48,7 +48,7 @@ class ChargeAdmin(admin.ModelAdmin):
 
 
 @admin.register(ClosureRequest)
-class ClosureRequestAdmin(admin.ModelAdmin):
+class ClosureRequestAdmin(NoDeleteAdmin):
     list_display = ["directbill_account", "status", "requested_at", "close_after", "close_by", "closed_at"]
     list_filter = ["status"]
     search_fields = ["directbill_account__account__name"]

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.db.models import Sum
 
 from prepaid.models import Call, Enrolment, LedgerEntry, Payment, PhoneNumber, PrepaidAccount
-from securus.admin_utils import ReadOnlyAdmin, money_column
+from securus.admin_utils import NoDeleteAdmin, ReadOnlyAdmin, money_column
 from securus.money import dollars
 
 
@@ -17,7 +17,7 @@ class EnrolmentInline(admin.TabularInline):
 
 
 @admin.register(PrepaidAccount)
-class PrepaidAccountAdmin(admin.ModelAdmin):
+class PrepaidAccountAdmin(NoDeleteAdmin):
     list_display = ["__str__", "account", "status", "balance", "opened_at", "closed_at"]
     list_filter = ["status"]
     search_fields = ["account__name", "account__user__email", "phone_numbers__number"]

@@ -1,11 +1,11 @@
 from django.contrib import admin
 
-from securus.admin_utils import ReadOnlyAdmin, money_column
+from securus.admin_utils import NoDeleteAdmin, ReadOnlyAdmin, money_column
 from video.models import Session, Subscription, UnsubscribeAnswer, UnsubscribeReason
 
 
 @admin.register(Subscription)
-class SubscriptionAdmin(admin.ModelAdmin):
+class SubscriptionAdmin(NoDeleteAdmin):
     list_display = [
         "account",
         "facility",
@@ -25,7 +25,7 @@ class SubscriptionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Session)
-class SessionAdmin(admin.ModelAdmin):
+class SessionAdmin(NoDeleteAdmin):
     list_display = ["scheduled_at", "account", "inmate_name", "facility", "price", "status"]
     list_filter = ["status", "facility"]
     search_fields = ["account__name", "account__user__email", "inmate__name"]
@@ -41,7 +41,7 @@ class SessionAdmin(admin.ModelAdmin):
 
 
 @admin.register(UnsubscribeReason)
-class UnsubscribeReasonAdmin(admin.ModelAdmin):
+class UnsubscribeReasonAdmin(NoDeleteAdmin):
     list_display = ["label", "code", "position", "needs_text", "active"]
     list_editable = ["position", "active"]
     list_filter = ["active"]
