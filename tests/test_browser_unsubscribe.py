@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from tests.browser_audit import SCREENS, assert_page_is_fine, new_context
 from tests.factories import PASSWORD, AccountFactory, FacilityFactory
 from video import subscriptions as service
 from video.models import Subscription, UnsubscribeAnswer
@@ -128,3 +129,22 @@ def test_complete_cancellation_keeps_it_active_until_the_period_end_shown(setup,
     card = page.locator("#video-subscriptions")
     expect(card).to_contain_text(re.compile(rf"Cancelled: unlimited visits until\s+{period_end}"))
     expect(card.get_by_role("button", name=f"Resume the subscription at {FACILITY}")).to_be_visible()
+
+
+@pytest.mark.parametrize("screen", ["phone", "desktop"])
+def test_every_step_to_the_cancelled_page_passes_axe(setup, browser, screen):
+    sub, fake, base = setup
+    context = new_context(browser, base, SCREENS[screen], user=sub.account.user)
+    page = context.new_page()
+    page.goto("/")
+    page.get_by_role("link", name=f"Unsubscribe from {FACILITY}").click()
+    assert_page_is_fine(page, f"{screen}: reason")
+    page.get_by_label("I don't use enough visits to need it").check()
+    page.get_by_role("button", name="Unsubscribe", exact=True).click()
+    assert_page_is_fine(page, f"{screen}: warning")
+    page.get_by_role("button", name="Complete Cancellation").click()
+    heading = page.get_by_role("heading", level=1)
+    expect(heading).to_have_text("Your subscription is cancelled")
+    expect(heading).to_be_focused()
+    assert_page_is_fine(page, f"{screen}: cancelled")
+    context.close()
