@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
 sys.path.insert(0, str(ROOT))
 
-from accounts.demo import ADMIN_EMAIL, ADMIN_PASSWORD, DEMO_PASSWORD, DEMO_SCENARIOS  # noqa: E402
+from deletion.demo import ADMIN_EMAIL, ADMIN_PASSWORD, DEMO_PASSWORD, DEMO_SCENARIOS  # noqa: E402
 
 SITE = "http://127.0.0.1:8000"
 

@@ -12,7 +12,7 @@ from playwright.sync_api import sync_playwright
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from accounts.demo import ADMIN_EMAIL, ADMIN_PASSWORD, DEMO_PASSWORD  # noqa: E402
+from deletion.demo import ADMIN_EMAIL, ADMIN_PASSWORD, DEMO_PASSWORD  # noqa: E402
 
 SITE = os.environ.get("SITE", "http://127.0.0.1:8000")
 OUT = ROOT / "docs" / "screenshots"

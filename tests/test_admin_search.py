@@ -1,10 +1,10 @@
 """Agents find the caller's account among many: by the phone number however it is said, by email, name,
-ZIP code and the incarcerated person's name, in accounts.search and on the admin's account list."""
+ZIP code and the incarcerated person's name, in care.search and on the admin's account list."""
 
 import pytest
 from django.urls import reverse
 
-from accounts.search import matched_phones, parse_phone, search_account_ids
+from care.search import matched_phones, parse_phone, search_account_ids
 from tests import factories
 from tests.care_helpers import caller_account
 
@@ -131,9 +131,9 @@ def test_the_number_that_matched_is_reported_for_each_account(crowd):
 
 
 def test_a_direct_bill_number_finds_its_account_and_is_erased_at_deletion(crowd):
-    from accounts.deletion import delete_account
-    from accounts.models import AccountDeletion
-    from accounts.scenario import load_scenario
+    from deletion.models import AccountDeletion
+    from deletion.scenario import load_scenario
+    from deletion.services import delete_account
 
     billed = load_scenario(
         data={

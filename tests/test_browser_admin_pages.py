@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
 
-from accounts.care import delete_on_behalf
+from care.services import delete_on_behalf
 from tests.browser_audit import SCREENS, blocking_violations, new_context
 from tests.care_helpers import caller_account
 from tests.factories import StaffUserFactory
@@ -20,7 +20,7 @@ def agent_world(browser_site):
     active = caller_account()
     deleted = caller_account(email="bea.lopez@example.com", name="Bea Lopez")
     deleted.user.refresh_from_db()
-    delete_on_behalf(account=deleted, agent=admin, call_reference="CALL-77")
+    delete_on_behalf(account=deleted, actor=admin, call_reference="CALL-77")
     return admin, active, deleted
 
 

@@ -11,10 +11,10 @@ from django.apps import apps as django_apps
 from django.urls import reverse
 from playwright.sync_api import expect
 
-from accounts.deletion import delete_account
-from accounts.demo import DEMO_SCENARIOS
-from accounts.models import AccountDeletion
-from accounts.scenario import load_scenario
+from deletion.demo import DEMO_SCENARIOS
+from deletion.models import AccountDeletion
+from deletion.scenario import load_scenario
+from deletion.services import delete_account
 from refunds.tracking import tracking_path, tracking_token
 from tests.browser_audit import (
     FOCUS_COLOURS_JS,
@@ -54,7 +54,7 @@ def family_pages(page, context_name):
     assert_page_is_fine(page, f"{context_name}: My Account")
     page.goto(reverse("accounts:settings"))
     assert_page_is_fine(page, f"{context_name}: My Settings")
-    page.goto(reverse("accounts:delete"))
+    page.goto(reverse("deletion:delete"))
     assert_page_is_fine(page, f"{context_name}: Delete Account")
     page.goto(reverse("video:subscribe"))
     assert_page_is_fine(page, f"{context_name}: Subscribe")
@@ -84,7 +84,7 @@ def test_signed_in_pages(browser, browser_site, everything, screen):
     assert gap >= 16
 
     # The money in one place, in the future tense.
-    page.goto(reverse("accounts:delete"))
+    page.goto(reverse("deletion:delete"))
     money = page.get_by_test_id("money-sum")
     expect(money).to_contain_text("$60.20")  # balance
     expect(money.get_by_test_id("deducted")).to_contain_text("$0.95")  # calls from the last 24 hours
@@ -105,7 +105,7 @@ def test_nothing_scrolls_sideways_on_the_narrowest_phones(
 ):
     context = new_context(browser, browser_site, NARROWEST, user=everything.user)
     page = context.new_page()
-    for path in ["/", reverse("accounts:settings"), reverse("accounts:delete"), reverse("video:subscribe")]:
+    for path in ["/", reverse("accounts:settings"), reverse("deletion:delete"), reverse("video:subscribe")]:
         page.goto(path)
         assert sideways_overflow(page) <= 0, path
     page.goto("/")
@@ -118,7 +118,7 @@ def test_nothing_scrolls_sideways_on_the_narrowest_phones(
         reverse("accounts:login"),
         reverse("accounts:signup"),
         tracking_path(deleted_by_check.pk),
-        reverse("accounts:delete_done", args=[tracking_token(deleted_by_check.pk)]),
+        reverse("deletion:delete_done", args=[tracking_token(deleted_by_check.pk)]),
         "/no-such-page/",
     ]:
         page.goto(path)
@@ -134,7 +134,7 @@ def test_signed_out_pages_receipt_and_tracking(browser, browser_site, deleted_by
         (reverse("accounts:login"), "sign in"),
         (reverse("accounts:signup"), "sign up"),
         (reverse("accounts:password_reset"), "password reset"),
-        (reverse("accounts:delete_done", args=[tracking_token(deleted_by_check.pk)]), "receipt"),
+        (reverse("deletion:delete_done", args=[tracking_token(deleted_by_check.pk)]), "receipt"),
         (tracking_path(deleted_by_check.pk), "tracking"),
     ]:
         page.goto(path)
@@ -216,7 +216,7 @@ def test_unsubscribe_steps(browser, browser_site, everything, screen):
 def test_focus_ring_stands_out_from_its_background(browser, browser_site, everything):
     context = new_context(browser, browser_site, SCREENS["desktop"], user=everything.user)
     page = context.new_page()
-    page.goto(reverse("accounts:delete"))
+    page.goto(reverse("deletion:delete"))
     seen = set()
     # Tab through the header and the page: every focused control has a ring of at least 3:1.
     for _ in range(25):

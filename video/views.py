@@ -19,7 +19,7 @@ from . import sessions as session_service
 from . import subscriptions as service
 from .models import Session, Subscription, UnsubscribeReason
 
-HOME = "accounts:home"
+HOME = "deletion:home"
 # Test cards the local demo offers in place of Stripe.js (which cannot load offline).
 DEMO_CARDS = [("tok_visa", card_label("visa", "4242")), ("tok_mastercard", card_label("mastercard", "4444"))]
 

@@ -6,9 +6,9 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 
-from accounts.demo import ADMIN_EMAIL, ADMIN_PASSWORD, DEMO_SCENARIOS
 from accounts.models import RetiredEmail
-from accounts.scenario import load_scenario
+from deletion.demo import ADMIN_EMAIL, ADMIN_PASSWORD, DEMO_SCENARIOS
+from deletion.scenario import load_scenario
 
 
 def _taken(email):

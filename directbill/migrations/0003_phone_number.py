@@ -22,7 +22,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0002_search_indexes'),  # creates the pg_trgm extension
-        ('directbill', '0001_initial'),
+        ('directbill', '0002_deletion_moved'),
     ]
 
     operations = [

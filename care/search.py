@@ -16,13 +16,12 @@ from dataclasses import dataclass
 from django.db import connection
 from django.db.models.functions import Upper
 
+from accounts.models import Account, Address
 from debit.models import DebitLink
 from directbill.models import DirectBillAccount
 from facilities.models import IncarceratedPerson
 from prepaid.models import PhoneNumber
 from video.models import Session
-
-from .models import Account, Address
 
 MAX_RESULTS = 200
 _PHONE_LIKE = re.compile(r"^\+?[\d\s().\-]+$")
@@ -144,8 +143,3 @@ def matched_phones(account_ids: list[int], term: str) -> dict[int, str]:
     )
     found.update(Account.objects.filter(pk__in=account_ids, **matching("phone")).values_list("pk", "phone"))
     return found
-
-
-def search_accounts(queryset, term: str):
-    """Narrow an Account queryset (the admin's) to the matches of `term`."""
-    return queryset.filter(pk__in=search_account_ids(term))
