@@ -23,7 +23,7 @@ from accounts.models import (
     retired_email_digest,
 )
 from refunds.models import Refund
-from securus.admin_utils import ReadOnlyAdmin, ReadOnlyInline, money_column
+from securus.admin_utils import CappedCountPaginator, ReadOnlyAdmin, ReadOnlyInline, money_column
 from securus.cards import card_label
 
 
@@ -165,8 +165,9 @@ class AccountAdmin(admin.ModelAdmin):
     )
     list_select_related = ["user", "address"]
     raw_id_fields = ["user"]
-    date_hierarchy = "created_at"
+    # No date_hierarchy: its year links read every account's created_at (400 ms over a million accounts).
     show_full_result_count = False  # a count of a million rows on every search is not worth it
+    paginator = CappedCountPaginator
     readonly_fields = ["user", "name", "phone", "status", "created_at", "deleted_at"]
     inlines = [AddressInline, DeletionInline, RefundInline]
     change_form_template = "admin/accounts/account/change_form.html"

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
 from datetime import date, timedelta
 
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
-from django.db.models import OuterRef, Subquery
+from django.db.models import OuterRef, Subquery, Sum
 from django.utils import timezone
 
 from securus.money import dollars
@@ -36,46 +35,46 @@ def report_overdue_closures(*, today: date | None = None) -> list[int]:
     return ids
 
 
-def close_due_accounts(*, today: date | None = None, limit: int = 200) -> list[int]:
-    """Close one batch of held requests whose hold has passed. Outstanding money (unbilled charges, and
-    billed charges still unpaid) goes on a final statement dated today, due 20 days later, emailed;
-    nothing outstanding closes the account with no statement. Returns the closed request ids."""
+def close_due_accounts(*, today: date | None = None, limit: int = 2000) -> list[int]:
+    """Close one batch of held requests whose hold has passed, set-based (a fixed number of statements
+    whatever the batch size). Outstanding money (unbilled charges, and billed charges still unpaid) goes on
+    a final statement dated today, due 20 days later; nothing outstanding closes the account with no
+    statement. The statements are emailed afterwards by `email_final_statements`. Returns the closed
+    request ids."""
     today = today or timezone.localdate()
     now = timezone.now()
     with transaction.atomic():
-        requests = list(
+        claimed = list(
             ClosureRequest.objects.filter(status=ClosureRequest.Status.HELD, close_after__lte=today)
             .order_by("close_after", "pk")
-            .select_for_update(skip_locked=True)[:limit]
+            .select_for_update(skip_locked=True)
+            .values_list("pk", "directbill_account_id")[:limit]
         )
-        if not requests:
+        if not claimed:
             return []
-        account_ids = [r.directbill_account_id for r in requests]
-        unbilled = defaultdict(list)
-        outstanding = defaultdict(int)
-        for charge_id, account_id, amount, statement_id in Charge.objects.filter(
-            directbill_account_id__in=account_ids, paid=False
-        ).values_list("pk", "directbill_account_id", "amount_cents", "statement_id"):
-            outstanding[account_id] += amount
-            if statement_id is None:
-                unbilled[account_id].append(charge_id)
+        request_ids = [pk for pk, _ in claimed]
+        account_ids = [account_id for _, account_id in claimed]
+        outstanding = (
+            Charge.objects.filter(directbill_account_id__in=account_ids, paid=False)
+            .order_by()
+            .values_list("directbill_account_id")
+            .annotate(total=Sum("amount_cents"))
+        )
         statements = Statement.objects.bulk_create(
             Statement(
                 directbill_account_id=account_id,
                 statement_date=today,
                 due_date=today + timedelta(days=FINAL_STATEMENT_DUE_DAYS),
-                total_cents=outstanding[account_id],
+                total_cents=total,
                 is_final=True,
             )
-            for account_id in account_ids
-            if outstanding[account_id] > 0
+            for account_id, total in outstanding
+            if total > 0
         )
         final_of = Statement.objects.filter(directbill_account=OuterRef("directbill_account"), is_final=True)
-        charge_ids = [c for ids in unbilled.values() for c in ids]
-        Charge.objects.filter(pk__in=charge_ids, statement__isnull=True).update(
+        Charge.objects.filter(directbill_account_id__in=account_ids, statement__isnull=True).update(
             statement=Subquery(final_of.values("pk")[:1])
         )
-        request_ids = [r.pk for r in requests]
         ClosureRequest.objects.filter(pk__in=request_ids).update(
             status=ClosureRequest.Status.CLOSED,
             closed_at=now,
@@ -84,24 +83,42 @@ def close_due_accounts(*, today: date | None = None, limit: int = 200) -> list[i
         DirectBillAccount.objects.filter(pk__in=account_ids).update(
             status=DirectBillAccount.Status.CLOSED, closed_at=now
         )
-        for statement in statements:
-            transaction.on_commit(lambda s=statement.pk: email_final_statement(statement_id=s))
-    log.info("Direct Bill: closed %d accounts, %d final statements", len(requests), len(statements))
+    log.info("Direct Bill: closed %d accounts, %d final statements", len(request_ids), len(statements))
     return request_ids
 
 
-def email_final_statement(*, statement_id: int) -> None:
-    """Email once (emailed_at is the claim); no contact email left means nothing to send."""
-    statement = Statement.objects.select_related("directbill_account").get(pk=statement_id)
-    request = ClosureRequest.objects.select_related("deletion").filter(final_statement=statement).first()
-    email = request.deletion.contact_email if request and request.deletion else ""
-    if not email:
-        log.warning("final statement %s: no contact email to send it to", statement_id)
-        return
-    if not Statement.objects.filter(pk=statement_id, emailed_at__isnull=True).update(
-        emailed_at=timezone.now()
-    ):
-        return
+def email_final_statements(*, limit: int = 500) -> int:
+    """Email one batch of final statements not yet emailed, over one mail connection. The claim
+    (emailed_at) commits only once the batch is handed to the mail server, so a failure sends it again
+    next time rather than never. Statements whose deletion kept no email are marked and skipped.
+    Returns how many statements were handled."""
+    with transaction.atomic():
+        requests = list(
+            ClosureRequest.objects.filter(
+                final_statement__is_final=True, final_statement__emailed_at__isnull=True
+            )
+            .select_related("final_statement", "deletion")
+            .order_by("final_statement_id")
+            .select_for_update(of=("final_statement",), skip_locked=True)[:limit]
+        )
+        if not requests:
+            return 0
+        Statement.objects.filter(pk__in=[r.final_statement_id for r in requests]).update(
+            emailed_at=timezone.now()
+        )
+        messages = []
+        for request in requests:
+            email = request.deletion.contact_email if request.deletion else ""
+            if email:
+                messages.append(_final_statement_email(request.final_statement, email))
+            else:
+                log.warning("final statement %s: no contact email to send it to", request.final_statement_id)
+        if messages:
+            get_connection().send_messages(messages)
+    return len(requests)
+
+
+def _final_statement_email(statement: Statement, email: str) -> EmailMessage:
     body = "\n\n".join(
         [
             "Hello,",
@@ -112,4 +129,4 @@ def email_final_statement(*, statement_id: int) -> None:
             "Securus Online",
         ]
     )
-    send_mail("Your final Direct Bill statement", body, None, [email])
+    return EmailMessage("Your final Direct Bill statement", body, None, [email])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 
 from securus.cards import card_label
@@ -66,17 +66,25 @@ def _tracking_url(refund: Refund) -> str:
 
 def send_status_email(*, refund: Refund, status: str, note: str = "") -> None:
     """Queue the email for after commit (a rolled-back change sends nothing). No contact email: no email."""
-    if status not in SUBJECTS or refund.deletion_id is None:
+    send_status_emails(refunds=[refund], status=status, note=note)
+
+
+def send_status_emails(*, refunds, status: str, note: str = "") -> None:
+    """The same email for many refunds (a check run), sent after commit over one mail connection."""
+    if status not in SUBJECTS:
         return
-    recipient = refund.deletion.contact_email
-    if not recipient:
+    messages = [
+        EmailMessage(SUBJECTS[status], _body(refund, status, note), None, [refund.deletion.contact_email])
+        for refund in refunds
+        if refund.deletion_id is not None and refund.deletion.contact_email
+    ]
+    if not messages:
         return
-    subject, body = SUBJECTS[status], _body(refund, status, note)
 
     def send():
         try:
-            send_mail(subject, body, None, [recipient])
+            get_connection().send_messages(messages)
         except Exception:  # an email that fails must never undo or block the money moving
-            log.exception("refund %s: status email failed", refund.pk)
+            log.exception("refund status emails failed: %s", [r.pk for r in refunds])
 
     transaction.on_commit(send)

@@ -3,6 +3,7 @@ same idempotency key, permanent ones turn the card refund into a mailed check.""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import stripe
@@ -50,11 +51,23 @@ class StripeRefund:
 
 
 def client() -> stripe.StripeClient:
-    return stripe.StripeClient(
+    """One client per configuration, reused: it keeps its HTTP connections open between refunds."""
+    return _client(
         settings.STRIPE_API_KEY,
-        base_addresses={"api": settings.STRIPE_API_BASE},
-        max_network_retries=settings.STRIPE_MAX_NETWORK_RETRIES,
-        http_client=stripe.RequestsClient(timeout=settings.STRIPE_TIMEOUT_SECONDS),
+        settings.STRIPE_API_BASE,
+        settings.STRIPE_MAX_NETWORK_RETRIES,
+        settings.STRIPE_TIMEOUT_SECONDS,
+    )
+
+
+@functools.lru_cache(maxsize=4)
+def _client(api_key: str, api_base: str, retries: int, timeout: float) -> stripe.StripeClient:
+    # RequestsClient keeps one requests.Session per thread, so sharing the client across threads is safe.
+    return stripe.StripeClient(
+        api_key,
+        base_addresses={"api": api_base},
+        max_network_retries=retries,
+        http_client=stripe.RequestsClient(timeout=timeout),
     )
 
 
