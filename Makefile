@@ -33,8 +33,11 @@ test: export EMAIL_URL ?= consolemail://
 test: $(STAMP)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
+# `make bench ONLY=directbill,checkrun` runs a subset; sizes and the database name (BENCH_DB, default
+# securus_bench, dropped and created again) are read from the environment: see scripts/bench.py.
 bench: export SECRET_KEY ?= bench-only-secret-key
-bench: export DATABASE_URL ?= $(TEST_DATABASE_URL)
+bench: export BENCH_DB ?= securus_bench
+bench: export ONLY ?=
 bench: $(STAMP)
 	$(BIN)/python scripts/bench.py
 

@@ -4,7 +4,7 @@ from celery import shared_task
 
 
 @shared_task(acks_late=True)
-def close_held_accounts(limit: int = 2000) -> int:
+def close_held_accounts(limit: int = 10000) -> int:
     from directbill import services
 
     services.report_overdue_closures()

@@ -12,7 +12,7 @@ import logging
 from datetime import timedelta
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from securus.cards import card_label
@@ -245,11 +245,17 @@ def erase_snapshot_if_settled(*, deletion_id: int | None) -> bool:
     the address lives only on the Check rows that were mailed to it."""
     if deletion_id is None:
         return False
+    return bool(erase_snapshots_if_settled(deletion_ids=[deletion_id]))
+
+
+def erase_snapshots_if_settled(*, deletion_ids) -> int:
+    """The same for many deletions in one UPDATE (a check run settles hundreds at once)."""
     from accounts.models import AccountDeletion
 
-    open_refunds = Refund.objects.filter(deletion_id=deletion_id).exclude(status__in=FINAL_STATUSES)
-    if open_refunds.exists():
-        return False
-    return bool(
-        AccountDeletion.objects.filter(pk=deletion_id).exclude(mailing_address={}).update(mailing_address={})
+    open_refunds = Refund.objects.filter(deletion=OuterRef("pk")).exclude(status__in=FINAL_STATUSES)
+    return (
+        AccountDeletion.objects.filter(pk__in=list(deletion_ids))
+        .exclude(mailing_address={})
+        .exclude(Exists(open_refunds))
+        .update(mailing_address={})
     )

@@ -23,7 +23,7 @@ from securus.calendar import is_business_day
 from securus.money import dollars, format_cents
 
 from . import emails
-from .cards import erase_snapshot_if_settled
+from .cards import erase_snapshots_if_settled
 from .models import Check, CheckRun, Refund, RefundEvent
 
 log = logging.getLogger(__name__)
@@ -148,29 +148,32 @@ def _finish(*, run_id: int) -> None:
         run.status = CheckRun.Status.MAILED
         run.completed_at = timezone.now()
         run.save(update_fields=["status", "completed_at"])
-        for deletion_id in deletion_ids:
-            erase_snapshot_if_settled(deletion_id=deletion_id)
+        erase_snapshots_if_settled(deletion_ids=deletion_ids)
 
 
 def _mark(run, from_status, to_status, refund_status, stamp_field) -> set[int]:
+    """Move every check of the run (and its refund) one step, set-based: a fixed number of queries per
+    run whatever its size."""
     now = timezone.now()
-    checks = list(Check.objects.filter(check_run=run, status=from_status).select_related("refund__deletion"))
-    if not checks:
+    checks = Check.objects.filter(check_run=run, status=from_status)
+    rows = list(
+        checks.order_by("check_number").values_list("refund_id", "check_number", "refund__deletion_id")
+    )
+    if not rows:
         return set()
-    Check.objects.filter(pk__in=[c.pk for c in checks]).update(status=to_status, **{stamp_field: now})
-    Refund.objects.filter(pk__in=[c.refund_id for c in checks]).update(status=refund_status, updated_at=now)
+    Refund.objects.filter(check_payment__in=checks).update(status=refund_status, updated_at=now)
+    checks.update(status=to_status, **{stamp_field: now})
     verb = "Printed" if to_status == Check.Status.PRINTED else "Mailed by USPS"
     RefundEvent.objects.bulk_create(
-        RefundEvent(
-            refund_id=c.refund_id, status=refund_status, at=now, note=f"{verb}: check no. {c.check_number}."
-        )
-        for c in checks
+        RefundEvent(refund_id=refund_id, status=refund_status, at=now, note=f"{verb}: check no. {number}.")
+        for refund_id, number, _ in rows
     )
     if to_status == Check.Status.MAILED:
-        for check in checks:
-            check.refund.status = refund_status
-        emails.send_status_emails(refunds=[c.refund for c in checks], status=refund_status)
-    return {c.refund.deletion_id for c in checks if c.refund.deletion_id}
+        mailed = Refund.objects.filter(check_payment__check_run=run).select_related(
+            "deletion", "check_payment"
+        )
+        emails.send_status_emails(refunds=list(mailed), status=refund_status)
+    return {deletion_id for _, _, deletion_id in rows if deletion_id}
 
 
 def positive_pay_rows(run: CheckRun) -> list[list[str]]:
@@ -203,7 +206,8 @@ def positive_pay_rows(run: CheckRun) -> list[list[str]]:
 
 def register_text(run: CheckRun) -> str:
     lines = [f"Securus Online refund checks: run {run.pk} of {run.run_date:%Y-%m-%d}", ""]
-    for check in run.checks.order_by("check_number"):
+    checks = list(run.checks.order_by("check_number"))
+    for check in checks:
         lines.append(
             f"Check no. {check.check_number}   {check.issue_date:%m/%d/%Y}   {dollars(check.amount_cents)}"
         )
@@ -216,8 +220,7 @@ def register_text(run: CheckRun) -> str:
         lines.append("Voided (uncashed past their void-after date; reissue or report as unclaimed property):")
         lines.extend(f"  Check no. {c.check_number}  {dollars(c.amount_cents)}  {c.payee}" for c in voids)
         lines.append("")
-    total = sum(c.amount_cents for c in run.checks.all())
-    lines.append(f"{run.checks.count()} checks, total {dollars(total)}")
+    lines.append(f"{len(checks)} checks, total {dollars(sum(c.amount_cents for c in checks))}")
     return "\n".join(lines) + "\n"
 
 

@@ -43,7 +43,7 @@ def sweep_pending_card_refunds(limit: int = 200) -> int:
 
 
 @shared_task(acks_late=True)
-def run_checks(limit: int = 500, today: str | None = None) -> int | None:
+def run_checks(limit: int = 2000, today: str | None = None) -> int | None:
     from datetime import date
 
     from refunds import checks
