@@ -168,6 +168,7 @@ class AccountAdmin(admin.ModelAdmin):
     # No date_hierarchy: its year links read every account's created_at (400 ms over a million accounts).
     show_full_result_count = False  # a count of a million rows on every search is not worth it
     paginator = CappedCountPaginator
+    list_per_page = 25  # agents search while the caller waits; a short page renders four times faster
     readonly_fields = ["user", "name", "phone", "status", "created_at", "deleted_at"]
     inlines = [AddressInline, DeletionInline, RefundInline]
     change_form_template = "admin/accounts/account/change_form.html"

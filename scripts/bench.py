@@ -51,6 +51,10 @@ os.environ.update(
 )
 os.environ.setdefault("SECRET_KEY", "bench-only-secret-key")
 sys.path.insert(0, str(ROOT / "scripts"))
+# Worker and web processes find bench_site too.
+os.environ["PYTHONPATH"] = os.pathsep.join(
+    filter(None, [str(ROOT / "scripts"), str(ROOT), os.environ.get("PYTHONPATH")])
+)
 
 SECTIONS = ["delete", "directbill", "checkrun", "cards", "admin", "page", "confirm"]
 ONLY = [s.strip() for s in os.environ.get("ONLY", "").split(",") if s.strip()] or SECTIONS
@@ -189,6 +193,22 @@ def wait_port(port, timeout=60):
     raise RuntimeError(f"nothing listening on {port} after {timeout} s")
 
 
+def wait_http(url, timeout=60):
+    """Until the web workers answer (the master listens before they have imported Django)."""
+    import urllib.request
+
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=10) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+        time.sleep(0.2)
+
+
 @contextmanager
 def process(cmd, *, env=None, port=None, name="process"):
     log = tempfile.NamedTemporaryFile(prefix=f"bench-{name}-", suffix=".log", delete=False)  # noqa: SIM115
@@ -236,15 +256,18 @@ def gunicorn(port, workers=2, env=None):
 
 
 def wrk(url, seconds, cookie=None):
-    cmd = ["wrk", "-t2", "-c16", f"-d{seconds}s", "--latency"]
+    """Requests/s and the note on errors; any response other than 2xx/3xx fails the benchmark."""
+    cmd = ["wrk", "-t2", "-c16", f"-d{seconds}s", "--timeout", "10s", "--latency"]
     if cookie:
         cmd += ["-H", f"Cookie: {cookie}"]
     out = subprocess.run(cmd + [url], capture_output=True, text=True, check=True).stdout
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
-    if bad:
-        raise RuntimeError(f"{url}: {bad.group(1)} responses were not 2xx/3xx:\n{out}")
-    return rate
+    if bad or not rate:
+        raise RuntimeError(f"{url}: not every response was 2xx/3xx:\n{out}")
+    p50 = re.search(r"50%\s+(\S+)", out).group(1)
+    errors = re.search(r"Socket errors: .*", out)
+    return rate, f"p50 {p50}" + (f", {errors.group(0)}" if errors else "")
 
 
 def purge_broker():
@@ -530,14 +553,16 @@ def bench_cards():
     with process(fake, env=env, port=stripe_port, name="fakestripe"), gunicorn(web, env=env):
         from refunds.tasks import submit_card_refund
 
+        wait_http(f"http://127.0.0.1:{web}/bench-ok/")
         ids = list(range(first_refund, first_refund + n))
         for refund_id in ids:  # queued before the workers start: the timing is the workers' alone
             submit_card_refund.delay(refund_id)
-        with process(worker, env=env, name="worker"):
+        with process(worker, env=env, name="worker") as worker_proc:
             start = time.perf_counter()
             limit = max(120, n / 5)  # seconds
             done = 0
             while done < n and time.perf_counter() - start < limit:
+                assert worker_proc.poll() is None, "the worker exited: see its log in /tmp/bench-worker-*"
                 time.sleep(0.2)
                 done = Refund.objects.filter(pk__in=ids, status="succeeded").count()
             elapsed = time.perf_counter() - start
@@ -704,9 +729,10 @@ def bench_page():
     port = free_port()
     seconds = SIZES["wrk_seconds"]
     with gunicorn(port):
+        wait_http(f"http://127.0.0.1:{port}/bench-ok/")
         wrk(f"http://127.0.0.1:{port}/bench-ok/", 2)  # warm both workers
-        bare = wrk(f"http://127.0.0.1:{port}/bench-ok/", seconds)
-        page = wrk(f"http://127.0.0.1:{port}/", seconds, cookie=cookie)
+        bare, bare_note = wrk(f"http://127.0.0.1:{port}/bench-ok/", seconds)
+        page, page_note = wrk(f"http://127.0.0.1:{port}/", seconds, cookie=cookie)
     RESULT["account_page_ratio"] = round(page / bare, 3)
     row("bare view returning ok (gunicorn -w 2, wrk -t2 -c16)", f"{bare:,.0f} req/s", f"{seconds} s")
     row(
@@ -756,6 +782,7 @@ def bench_confirm():
                     failures.append(response.status_code)
 
     with gunicorn(port):
+        wait_http(f"{base}/bench-ok/")
         threads = [threading.Thread(target=run, args=(sessions[i::clients],)) for i in range(clients)]
         for t in threads:
             t.start()
