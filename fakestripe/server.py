@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import random
 import re
 import secrets
 import threading
@@ -129,6 +130,8 @@ class FakeStripe:
             self._refund_failures: list[str] = []
             self._http_failures: list[int] = []
             self._delays: list[tuple[str, float]] = []
+            self._failing_until: tuple[float, int] | None = None
+            self._failure_rate: tuple[float, int, random.Random] | None = None
 
     # -- failure switches ------------------------------------------------------------------------
     def fail_next_refund(self, code="card_declined"):
@@ -142,6 +145,16 @@ class FakeStripe:
         """The next `count` API calls answer with HTTP `status` (500, 503, 429...) and change nothing."""
         with self.lock:
             self._http_failures.extend([status] * count)
+
+    def fail_for(self, seconds, status=500):
+        """Every API call answers HTTP `status` for the next `seconds` (an outage), then all is well."""
+        with self.lock:
+            self._failing_until = (time.monotonic() + seconds, status)
+
+    def fail_randomly(self, rate, status=500, seed=0):
+        """Each API call answers HTTP `status` with probability `rate` (0 turns it off); seeded."""
+        with self.lock:
+            self._failure_rate = (rate, status, random.Random(seed)) if rate else None
 
     def timeout_next(self, seconds=5.0):
         """The next call is carried out, but its answer comes only after `seconds` (past the client timeout)."""
@@ -601,8 +614,16 @@ class FakeStripe:
         """One API call -> (status, body). Runs the failure switches, then the route."""
         with self.lock:
             self.requests.append((method, path, idempotency_key))
-            if self._http_failures:
-                status = self._http_failures.pop(0)
+            status = self._http_failures.pop(0) if self._http_failures else None
+            if status is None and self._failing_until and time.monotonic() < self._failing_until[0]:
+                status = self._failing_until[1]
+            if (
+                status is None
+                and self._failure_rate
+                and self._failure_rate[2].random() < self._failure_rate[0]
+            ):
+                status = self._failure_rate[1]
+            if status is not None:
                 kind = "rate_limit_error" if status == 429 else "api_error"
                 code = "rate_limit" if status == 429 else None
                 return status, StripeHTTPError(status, kind, "Injected failure.", code=code).body, None
