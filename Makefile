@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/securus
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: install run test bench lint fmt
+.PHONY: install run test soak bench lint fmt
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -32,6 +32,14 @@ test: export REDIS_URL ?= $(TEST_REDIS_URL)
 test: export EMAIL_URL ?= consolemail://
 test: $(STAMP)
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# The soak (minutes): SOAK_ACCOUNTS accounts deleted on the site by SOAK_CLIENTS clients, then reconciled.
+soak: export SECRET_KEY ?= test-only-secret-key
+soak: export DATABASE_URL ?= $(TEST_DATABASE_URL)
+soak: export REDIS_URL ?= $(TEST_REDIS_URL)
+soak: export EMAIL_URL ?= consolemail://
+soak: $(STAMP)
+	$(BIN)/pytest -m soak -q -s -p no:randomly tests/test_soak.py $(PYTEST_ARGS)
 
 # `make bench ONLY=directbill,checkrun` runs a subset; sizes and the database name (BENCH_DB, default
 # securus_bench, dropped and created again) are read from the environment: see scripts/bench.py.
