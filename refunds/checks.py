@@ -169,9 +169,9 @@ def _mark(run, from_status, to_status, refund_status, stamp_field) -> set[int]:
         for refund_id, number, _ in rows
     )
     if to_status == Check.Status.MAILED:
-        mailed = Refund.objects.filter(check_payment__check_run=run).select_related(
-            "deletion", "check_payment"
-        )
+        mailed = Refund.objects.filter(
+            check_payment__check_run=run, check_payment__status=to_status
+        ).select_related("deletion", "check_payment")
         emails.send_status_emails(refunds=list(mailed), status=refund_status)
     return {deletion_id for _, _, deletion_id in rows if deletion_id}
 
