@@ -36,23 +36,33 @@ def _route(refund: Refund) -> str:
 
 def _body(refund: Refund, status: str, note: str) -> str:
     amount = dollars(refund.amount_cents)
-    lines = {
-        Refund.Status.SUBMITTED: f"We have asked your card issuer to return {amount} to {_route(refund)}. "
-        f"Most banks show it between {refund.expected_from:%B %-d} and {refund.expected_to:%B %-d}; "
-        "it can take until your next statement to appear.",
-        Refund.Status.SUCCEEDED: f"The refund of {amount} to {_route(refund)} has been completed.",
-        Refund.Status.REPLACED: f"Your card could not take the refund of {amount} ({note}). "
-        "We will send the money as a check to the address you gave us instead.",
-        Refund.Status.CHECK_PRINTED: f"Your refund check for {amount} has been printed and will be mailed shortly.",
-        Refund.Status.CHECK_MAILED: f"Your refund check for {amount} has been mailed by USPS. "
-        f"Please allow until {refund.expected_to:%B %-d} for it to arrive.",
-        Refund.Status.CHECK_VOIDED: f"Your refund check for {amount} was not cashed in time and has been "
-        "voided. Please contact customer care to have it sent again.",
+    lines = {  # each built only when its status is the one sent
+        Refund.Status.SUBMITTED: lambda: (
+            f"We have asked your card issuer to return {amount} to {_route(refund)}. "
+            f"Most banks show it between {refund.expected_from:%B %-d} and {refund.expected_to:%B %-d}; "
+            "it can take until your next statement to appear."
+        ),
+        Refund.Status.SUCCEEDED: lambda: f"The refund of {amount} to {_route(refund)} has been completed.",
+        Refund.Status.REPLACED: lambda: (
+            f"Your card could not take the refund of {amount} ({note}). "
+            "We will send the money as a check to the address you gave us instead."
+        ),
+        Refund.Status.CHECK_PRINTED: lambda: (
+            f"Your refund check for {amount} has been printed and will be mailed shortly."
+        ),
+        Refund.Status.CHECK_MAILED: lambda: (
+            f"Your refund check for {amount} has been mailed by USPS. "
+            f"Please allow until {refund.expected_to:%B %-d} for it to arrive."
+        ),
+        Refund.Status.CHECK_VOIDED: lambda: (
+            f"Your refund check for {amount} was not cashed in time and has been "
+            "voided. Please contact customer care to have it sent again."
+        ),
     }
     return "\n\n".join(
         [
             "Hello,",
-            lines[status],
+            lines[status](),
             f"You can follow your refund at any time, without signing in: {_tracking_url(refund)}",
             "Securus Online",
         ]

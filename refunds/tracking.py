@@ -1,5 +1,7 @@
 """Signed refund-tracking links: they name a deletion without revealing or allowing a guess of its id."""
 
+import functools
+
 from django.core import signing
 from django.urls import reverse
 
@@ -19,4 +21,10 @@ def deletion_id_from_token(token: str) -> int | None:
 
 
 def tracking_path(deletion_id: int) -> str:
-    return reverse("refunds:track", args=[tracking_token(deletion_id)])
+    return _track_path_template().replace("TOKEN", tracking_token(deletion_id))
+
+
+@functools.cache
+def _track_path_template() -> str:
+    # Reversed once: a check run writes thousands of these links. Tokens need no quoting (base64 and ":").
+    return reverse("refunds:track", args=["TOKEN"])
