@@ -69,6 +69,7 @@ def drop_connection_after(proxy, marker, occurrence=1):
         if marker in sql:
             seen += 1
             if seen == occurrence:
+                proxy.dropped_pid = connection.connection.info.backend_pid
                 proxy.cut()
         return result
 
@@ -80,18 +81,13 @@ def restarted(proxy):
     """PostgreSQL is back: a fresh connection, once the dropped session is gone from the server."""
     proxy.up()
     connection.close()
-    until(
-        "dropped session gone",
-        lambda: _other_sessions() == 0,
-    )
+    until("dropped session gone", lambda: not _session_alive(proxy.dropped_pid))
 
 
-def _other_sessions():
+def _session_alive(pid):
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
-        )
-        return cursor.fetchone()[0]
+        cursor.execute("SELECT 1 FROM pg_stat_activity WHERE pid = %s", [pid])
+        return cursor.fetchone() is not None
 
 
 def queued_checks(n):
