@@ -764,6 +764,8 @@ def bench_page():
 def bench_confirm():
     import requests
 
+    from tests.faults import confirm_deletion
+
     clients, each = 8, SIZES["confirm_each"]
     sessions = []
     for _ in range(clients * each):
@@ -778,22 +780,8 @@ def bench_confirm():
     def delete_one(http, sessionid):
         http.cookies.clear()
         http.cookies.set("sessionid", sessionid)
-        page = http.get(f"{base}/delete/", timeout=60)
-        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
-        fingerprint = re.search(r'name="fingerprint" value="([^"]*)"', page.text).group(1)
-        start = time.perf_counter()
-        response = http.post(
-            f"{base}/delete/confirm/",
-            data={
-                "csrfmiddlewaretoken": token,
-                "password": PASSWORD,
-                "understand": "on",
-                "fingerprint": fingerprint,
-            },
-            allow_redirects=False,
-            timeout=60,
-        )
-        took = (time.perf_counter() - start) * 1000
+        _, response, seconds = confirm_deletion(http, base, PASSWORD)
+        took = seconds * 1000
         with lock:
             latencies.append(took)
             if response.status_code != 302 or "/delete/done/" not in response.headers.get("Location", ""):

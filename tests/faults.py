@@ -4,8 +4,10 @@ charges exist at the fake Stripe, and the reconciliation every one of them ends 
 from __future__ import annotations
 
 import itertools
+import re
 import socket
 import threading
+import time
 from collections import defaultdict
 
 from accounts.models import AccountDeletion
@@ -121,6 +123,23 @@ def card_account(fake_stripe, *, cents=(2500,), calls=(), stamps=0, method="card
     if stamps:
         data["messaging"] = {"stamps": stamps}
     return load_scenario(data=data)
+
+
+def confirm_deletion(http, base: str, password: str):
+    """The Delete Account page, then its confirm POST, as a browser sends them over `http` (a
+    requests.Session signed in). Returns (preview response, confirm response, seconds the POST took)."""
+    preview = http.get(f"{base}/delete/", timeout=60)
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', preview.text).group(1)
+    fingerprint = re.search(r'name="fingerprint" value="([^"]*)"', preview.text).group(1)
+    form = {
+        "csrfmiddlewaretoken": token,
+        "password": password,
+        "understand": "on",
+        "fingerprint": fingerprint,
+    }
+    start = time.perf_counter()
+    response = http.post(f"{base}/delete/confirm/", data=form, allow_redirects=False, timeout=60)
+    return preview, response, time.perf_counter() - start
 
 
 def reconcile(fake_stripe=None, *, settled=True) -> dict:

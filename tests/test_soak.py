@@ -19,7 +19,7 @@ from directbill import services as directbill
 from refunds import cards, checks
 from refunds import tasks as refund_tasks
 from refunds.models import Refund
-from tests.faults import reconcile
+from tests.faults import confirm_deletion, reconcile
 from tests.workers import stop_gracefully
 
 pytestmark = [pytest.mark.soak, pytest.mark.django_db(transaction=True)]
@@ -84,23 +84,9 @@ def delete_through_the_site(base, email, statuses, latencies):
         timeout=60,
     )
     statuses.append(signed_in.status_code)
-    preview = http.get(f"{base}/delete/", timeout=60)
+    preview, done, seconds = confirm_deletion(http, base, PASSWORD)
     statuses.append(preview.status_code)
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', preview.text).group(1)
-    fingerprint = re.search(r'name="fingerprint" value="([^"]*)"', preview.text).group(1)
-    start = time.perf_counter()
-    done = http.post(
-        f"{base}/delete/confirm/",
-        data={
-            "csrfmiddlewaretoken": token,
-            "password": PASSWORD,
-            "understand": "on",
-            "fingerprint": fingerprint,
-        },
-        allow_redirects=False,
-        timeout=60,
-    )
-    latencies.append(time.perf_counter() - start)
+    latencies.append(seconds)
     statuses.append(done.status_code)
     assert done.status_code == 302 and "/delete/done/" in done.headers["Location"], (email, done.status_code)
 
