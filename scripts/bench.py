@@ -265,7 +265,7 @@ def wrk(url, seconds, cookie=None):
     bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
     if bad or not rate:
         raise RuntimeError(f"{url}: not every response was 2xx/3xx:\n{out}")
-    p50 = re.search(r"50%\s+(\S+)", out).group(1)
+    p50 = re.search(r"\n\s+50%\s+(\S+)", out).group(1)
     errors = re.search(r"Socket errors: .*", out)
     return rate, f"p50 {p50}" + (f", {errors.group(0)}" if errors else "")
 
