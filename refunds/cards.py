@@ -19,7 +19,7 @@ from securus.cards import card_label
 
 from . import emails, gateway
 from .issuing import check_from_snapshot, replacement_check_refund
-from .models import Check, Refund, RefundEvent
+from .models import Check, Refund, RefundEvent, deletion_model
 
 log = logging.getLogger(__name__)
 
@@ -250,11 +250,9 @@ def erase_snapshot_if_settled(*, deletion_id: int | None) -> bool:
 
 def erase_snapshots_if_settled(*, deletion_ids) -> int:
     """The same for many deletions in one UPDATE (a check run settles hundreds at once)."""
-    from accounts.models import AccountDeletion
-
     open_refunds = Refund.objects.filter(deletion=OuterRef("pk")).exclude(status__in=FINAL_STATUSES)
     return (
-        AccountDeletion.objects.filter(pk__in=list(deletion_ids))
+        deletion_model().objects.filter(pk__in=list(deletion_ids))
         .exclude(mailing_address={})
         .exclude(Exists(open_refunds))
         .update(mailing_address={})

@@ -2,6 +2,7 @@
 
 import functools
 
+from django.conf import settings
 from django.core import signing
 from django.urls import reverse
 
@@ -28,3 +29,8 @@ def tracking_path(deletion_id: int) -> str:
 def _track_path_template() -> str:
     # Reversed once: a check run writes thousands of these links. Tokens need no quoting (base64 and ":").
     return reverse("refunds:track", args=["TOKEN"])
+
+
+def tracking_url(deletion_id: int, *, base_url: str = "") -> str:
+    """The absolute tracking link. `base_url` is the site root the person used; SITE_URL otherwise."""
+    return (base_url or settings.SITE_URL).rstrip("/") + tracking_path(deletion_id)

@@ -136,7 +136,8 @@ def seed_deleted_accounts(n, *, prefix):
     account id; account i and deletion i share an offset."""
     from django.utils import timezone
 
-    from accounts.models import Account, AccountDeletion
+    from accounts.models import Account
+    from deletion.models import AccountDeletion
 
     now = timezone.now()
     first = reserve_ids(Account, n)
@@ -312,9 +313,9 @@ def bench_delete():
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from accounts.deletion import delete_account, plan_deletion
-    from accounts.demo import long_history
-    from accounts.scenario import load_scenario
+    from deletion.demo import long_history
+    from deletion.scenario import load_scenario
+    from deletion.services import delete_account, plan_deletion
 
     published = []
 
@@ -621,7 +622,7 @@ def bench_admin():
     from django.test import Client
 
     from accounts.models import Account, User
-    from accounts.search import search_account_ids
+    from care.search import search_account_ids
 
     n = SIZES["admin"]
     if not User.objects.filter(email=f"caller{n - 1}@example.com").exists():  # BENCH_KEEP_DB keeps them
@@ -721,8 +722,8 @@ def family_account(n=20):
     """An account with every service, signed in; returns (account, email, session cookie value)."""
     from django.test import Client
 
-    from accounts.demo import long_history
-    from accounts.scenario import load_scenario
+    from deletion.demo import long_history
+    from deletion.scenario import load_scenario
 
     email = f"page-{uuid.uuid4().hex[:10]}@example.com"
     account = load_scenario(data=long_history(email, n, password=PASSWORD))

@@ -43,6 +43,8 @@ INSTALLED_APPS = [
     "video",
     "refunds",
     "audit",
+    "deletion",  # the roof: deletion and customer care stand on every service
+    "care",
     "axes",  # sign-in lockout; after auth so its checks see the backends
 ]
 
@@ -115,7 +117,7 @@ AXES_USERNAME_FORM_FIELD = "username"
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_SENSITIVE_PARAMETERS = ["password"]
 LOGIN_URL = "accounts:login"
-LOGIN_REDIRECT_URL = "accounts:home"
+LOGIN_REDIRECT_URL = "deletion:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
 LANGUAGE_CODE = "en-us"

@@ -9,4 +9,5 @@ urlpatterns = [
     path("video/", include("video.urls")),
     path("refunds/", include("refunds.urls")),
     path("", include("accounts.urls")),
+    path("", include("deletion.urls")),
 ]

@@ -10,8 +10,8 @@ import threading
 import time
 from collections import defaultdict
 
-from accounts.models import AccountDeletion
-from accounts.scenario import load_scenario
+from deletion.models import AccountDeletion
+from deletion.scenario import load_scenario
 from messaging.models import StampEntry
 from refunds.models import Check, Refund
 

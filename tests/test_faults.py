@@ -15,7 +15,7 @@ from django.db import InterfaceError, OperationalError, connection
 from django.utils import timezone
 from kombu import pools
 
-from accounts.deletion import delete_account
+from deletion.services import delete_account
 from directbill import tasks as directbill_tasks
 from directbill.models import Charge, ClosureRequest, DirectBillAccount, Statement
 from refunds import cards, checks

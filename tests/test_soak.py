@@ -14,7 +14,7 @@ import requests
 from django.db import connection
 from django.utils import timezone
 
-from accounts.scenario import load_scenario
+from deletion.scenario import load_scenario
 from directbill import services as directbill
 from refunds import cards, checks
 from refunds import tasks as refund_tasks

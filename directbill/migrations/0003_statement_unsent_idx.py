@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('directbill', '0001_initial'),
+        ('directbill', '0002_deletion_moved'),
     ]
 
     operations = [

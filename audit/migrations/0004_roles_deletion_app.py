@@ -1,0 +1,20 @@
+"""The roles again, now that deletions and service closures are the deletion app's models."""
+
+from django.db import migrations
+
+from audit.roles import create_all_permissions, sync_roles
+
+
+def forwards(apps, schema_editor):
+    create_all_permissions(apps)
+    sync_roles(Group=apps.get_model("auth", "Group"), Permission=apps.get_model("auth", "Permission"))
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("audit", "0003_roles"),
+        ("accounts", "0003_deletion_moved"),
+        ("deletion", "0001_initial"),
+    ]
+
+    operations = [migrations.RunPython(forwards, migrations.RunPython.noop)]
