@@ -252,7 +252,8 @@ def erase_snapshots_if_settled(*, deletion_ids) -> int:
     """The same for many deletions in one UPDATE (a check run settles hundreds at once)."""
     open_refunds = Refund.objects.filter(deletion=OuterRef("pk")).exclude(status__in=FINAL_STATUSES)
     return (
-        deletion_model().objects.filter(pk__in=list(deletion_ids))
+        deletion_model()
+        .objects.filter(pk__in=list(deletion_ids))
         .exclude(mailing_address={})
         .exclude(Exists(open_refunds))
         .update(mailing_address={})

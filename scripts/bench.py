@@ -168,6 +168,21 @@ def seed_deleted_accounts(n, *, prefix):
     return first, first_deletion
 
 
+def seed_refunds(n, first_account, first_deletion, fields):
+    """n refunds, refund i owed by deletion i; `fields(i)` gives the rest. Returns the first refund id."""
+    from refunds.models import Refund
+
+    first = reserve_ids(Refund, n)
+    copy_rows(
+        Refund,
+        (
+            {"id": first + i, "account_id": first_account + i, "deletion_id": first_deletion + i, **fields(i)}
+            for i in range(n)
+        ),
+    )
+    return first
+
+
 def analyze():
     from django.db import connection
 
@@ -415,30 +430,25 @@ def bench_checkrun():
     from django.utils import timezone
 
     from refunds import checks, tasks
-    from refunds.models import Check, Refund
+    from refunds.models import Check
     from securus.schedule import BEAT_SCHEDULE
 
     n = SIZES["checkrun"]
     settings.CHECK_RUN_DIR = Path(tempfile.mkdtemp(prefix="bench-checkruns-"))
     first_account, first_deletion = seed_deleted_accounts(n, prefix="chk")
     today = timezone.localdate()
-    first_refund = reserve_ids(Refund, n)
-    copy_rows(
-        Refund,
-        (
-            {
-                "id": first_refund + i,
-                "account_id": first_account + i,
-                "deletion_id": first_deletion + i,
-                "amount_cents": 100 + i % 5000,
-                "method": "check",
-                "status": "check_queued",
-                "expected_from": today + timedelta(days=14),
-                "expected_to": today + timedelta(days=21),
-                "idempotency_key": f"bench-check-{first_refund + i}",
-            }
-            for i in range(n)
-        ),
+    first_refund = seed_refunds(
+        n,
+        first_account,
+        first_deletion,
+        lambda i: {
+            "amount_cents": 100 + i % 5000,
+            "method": "check",
+            "status": "check_queued",
+            "expected_from": today + timedelta(days=14),
+            "expected_to": today + timedelta(days=21),
+            "idempotency_key": f"bench-check-{i}",
+        },
     )
     copy_rows(
         Check,
@@ -515,27 +525,22 @@ def bench_cards():
         ),
     )
     today = timezone.localdate()
-    first_refund = reserve_ids(Refund, n)
-    copy_rows(
-        Refund,
-        (
-            {
-                "id": first_refund + i,
-                "account_id": first_account + i,
-                "deletion_id": first_deletion + i,
-                "amount_cents": 1000 + i % 1500,
-                "method": "card",
-                "status": "pending",
-                "payment_id": first_payment + i,
-                "card_brand": "visa",
-                "card_last4": "4242",
-                "expected_from": today + timedelta(days=2),
-                "expected_to": today + timedelta(days=3),
-                "idempotency_key": f"refund-bench-charge-{first_payment + i}",
-                "enqueued_at": timezone.now(),  # the sweep leaves them to the queue
-            }
-            for i in range(n)
-        ),
+    first_refund = seed_refunds(
+        n,
+        first_account,
+        first_deletion,
+        lambda i: {
+            "amount_cents": 1000 + i % 1500,
+            "method": "card",
+            "status": "pending",
+            "payment_id": first_payment + i,
+            "card_brand": "visa",
+            "card_last4": "4242",
+            "expected_from": today + timedelta(days=2),
+            "expected_to": today + timedelta(days=3),
+            "idempotency_key": f"refund-bench-charge-{first_payment + i}",
+            "enqueued_at": timezone.now(),  # the sweep leaves them to the queue
+        },
     )
     analyze()
     purge_broker()
