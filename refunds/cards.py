@@ -12,7 +12,7 @@ import logging
 from datetime import timedelta
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -21,7 +21,7 @@ from securus.cards import card_label
 from . import emails, gateway
 from .issuing import check_from_snapshot, replacement_check_refund
 from .models import Check, Refund, RefundEvent, deletion_model
-from .retention import REFUNDS, release_contact
+from .retention import REFUNDS, release_contacts
 
 log = logging.getLogger(__name__)
 
@@ -357,23 +357,32 @@ def erase_snapshot_if_settled(*, deletion_id: int | None, now=None) -> bool:
     so it counts as settled only after that."""
     if deletion_id is None:
         return False
+    return bool(erase_snapshots_if_settled(deletion_ids=[deletion_id], now=now))
+
+
+def erase_snapshots_if_settled(*, deletion_ids, now=None) -> int:
+    """The same for many deletions in a few statements (a check run settles hundreds at once). Returns
+    how many address snapshots were erased."""
     now = now or timezone.now()
-    refunds = Refund.objects.filter(deletion_id=deletion_id)
-    open_refunds = refunds.exclude(status__in=FINAL_STATUSES)
-    recent_success = refunds.filter(
+    mine = Refund.objects.filter(deletion=OuterRef("pk"))
+    open_refunds = mine.exclude(status__in=FINAL_STATUSES)
+    recent_success = mine.filter(
         method=Refund.Method.CARD,
         status=Refund.Status.SUCCEEDED,
         updated_at__gt=now - REFUND_CAN_FAIL_FOR,
     )
-    if open_refunds.exists() or recent_success.exists():
-        return False
-    deletion_model().objects.filter(pk=deletion_id, refunds_settled_at__isnull=True).update(
-        refunds_settled_at=now
+    deletions = deletion_model().objects
+    settled = list(
+        deletions.filter(pk__in=list(deletion_ids))
+        .exclude(Exists(open_refunds))
+        .exclude(Exists(recent_success))
+        .values_list("pk", flat=True)
     )
-    release_contact(deletion_id=deletion_id, purpose=REFUNDS)
-    return bool(
-        deletion_model().objects.filter(pk=deletion_id).exclude(mailing_address={}).update(mailing_address={})
-    )
+    if not settled:
+        return 0
+    deletions.filter(pk__in=settled, refunds_settled_at__isnull=True).update(refunds_settled_at=now)
+    release_contacts(deletion_ids=settled, purpose=REFUNDS)
+    return deletions.filter(pk__in=settled).exclude(mailing_address={}).update(mailing_address={})
 
 
 def erase_settled_snapshots(*, limit: int = 500, now=None) -> int:
