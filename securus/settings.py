@@ -42,6 +42,8 @@ INSTALLED_APPS = [
     "messaging",
     "video",
     "refunds",
+    "unclaimed",  # money: checks and balances nobody could be paid, reported to the states
+    "inactivity",  # above the services: closes inactive AdvanceConnect balances
     "audit",
     "axes",  # sign-in lockout; after auth so its checks see the backends
 ]
@@ -178,6 +180,10 @@ RETIRED_EMAIL_KEY = env.str("RETIRED_EMAIL_KEY", default=SECRET_KEY)
 ADDRESS_VERIFICATION_MAX_AGE_DAYS = env.int("ADDRESS_VERIFICATION_MAX_AGE_DAYS", default=30)
 # Where check runs write positive-pay files and check registers.
 CHECK_RUN_DIR = Path(env.str("CHECK_RUN_DIR", default=str(BASE_DIR / "var" / "checkruns")))
+# Due-diligence letters (mail-merge CSV) and holder reports to the states.
+UNCLAIMED_DIR = Path(env.str("UNCLAIMED_DIR", default=str(BASE_DIR / "var" / "unclaimed")))
+# Where unclaimed property of an owner with no known address is reported: the holder's own state.
+UNCLAIMED_HOLDER_STATE = env.str("UNCLAIMED_HOLDER_STATE", default="TX")
 # The bank account the refund checks are drawn on, named in every positive-pay file.
 POSITIVE_PAY_ACCOUNT_NUMBER = env.str("POSITIVE_PAY_ACCOUNT_NUMBER", default="000123456789")
 
