@@ -9,7 +9,7 @@
 
 Work is done in bounded batches, each one transaction that locks its rows (SKIP LOCKED, so two sweeps
 share the work), with set-based writes: the query count per batch does not grow with its size except
-for the refund allocation (two queries per account closed or noticed). Running it again for the same
+for nothing: the refund routes of a whole batch are read in two queries. Running it again for the same
 `now` finds every notice and closure already recorded and does nothing."""
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from django.utils import timezone
 
 from accounts.closers import local_today
 from accounts.models import Account
-from prepaid.closing import allocate_refund
+from prepaid.allocation import allocate_refunds
 from prepaid.models import Enrolment, LedgerEntry, PrepaidAccount
 from refunds.issuing import check_to, refund_for_line, save_refunds
 from refunds.models import Refund
@@ -153,8 +153,9 @@ def _send_notices(due: list[_Due], *, now) -> list[dict]:
         return []
     today = local_today(now)
     notices = []
+    routes = allocate_refunds({d.prepaid.pk: d.prepaid.balance for d in due}, today)
     for d in due:
-        lines = allocate_refund(d.prepaid, d.prepaid.balance, today)
+        lines = routes[d.prepaid.pk]
         action_at = max(d.prepaid.last_activity_at + d.rule.action_after, now + d.rule.notice_lead)
         notices.append(
             InactivityNotice(
@@ -212,10 +213,11 @@ def _close(due: list[_Due], *, now) -> list[dict]:
     addresses: dict[int, dict] = {}
     holds: list[HeldBalance] = []
     plans = []  # (due, refunds of this account, held cents)
+    routes = allocate_refunds({d.prepaid.pk: d.prepaid.balance for d in due}, today)
     for d in due:
         prepaid, account = d.prepaid, d.prepaid.account
         address = _address_of(account)
-        lines = allocate_refund(prepaid, prepaid.balance, today)
+        lines = routes[prepaid.pk]
         held = 0
         if address is None:  # no address to mail a check to: the check part is held as unclaimed property
             held = sum(line.amount_cents for line in lines if line.method == Refund.Method.CHECK)

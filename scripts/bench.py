@@ -88,6 +88,15 @@ def main():
     for name, ms, queries in rows:
         print(f"{name:<{width}}  {ms:9.1f}  {queries:7d}")
 
+    from inactivity.bench import measure_sweep
+
+    sweep = measure_sweep(int(os.environ.get("BENCH_INACTIVE_ACCOUNTS", "10000")))
+    print(
+        f"inactivity_sweep_per_min {sweep['inactivity_sweep_per_min']}"
+        f"  (notices {sweep['notice_per_min']}/min, closures {sweep['close_per_min']}/min,"
+        f" {sweep['accounts']} accounts; goal 10000)"
+    )
+
 
 if __name__ == "__main__":
     main()
