@@ -69,6 +69,8 @@ class AuditEvent(models.Model):
             ("edit_address_on_behalf", "Can update and verify an address on the caller's behalf"),
             ("resend_tracking_link", "Can send the refund tracking link again"),
             ("manage_checks", "Can mark checks returned, correct their address and reissue them"),
+            ("record_inactivity_keep", "Can record that the holder asked to keep an AdvanceConnect account"),
+            ("manage_unclaimed", "Can reissue a check to an owner who claims unclaimed property"),
         ]
 
     def __str__(self):

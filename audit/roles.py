@@ -16,7 +16,15 @@ ROLE_PERMISSIONS: dict[str, dict[str, list[str]]] = {
         "video": ["view_subscription", "view_session"],
         "refunds": ["view_refund", "view_refundevent", "view_check"],
         "facilities": ["view_facility", "view_incarceratedperson"],
-        "audit": ["view_auditevent", "delete_on_behalf", "edit_address_on_behalf", "resend_tracking_link"],
+        "audit": [
+            "view_auditevent",
+            "delete_on_behalf",
+            "edit_address_on_behalf",
+            "resend_tracking_link",
+            "record_inactivity_keep",
+        ],
+        "inactivity": ["view_inactivebalance", "view_inactivitynotice", "view_inactivityclosure"],
+        "unclaimed": ["view_unclaimeditem"],
     },
     OPERATIONS: {
         "accounts": ["view_account", "view_accountdeletion", "view_serviceclosure"],
@@ -39,7 +47,29 @@ ROLE_PERMISSIONS: dict[str, dict[str, list[str]]] = {
             )
             for verb in ("view", "add", "change", "delete")
         ],
-        "audit": ["view_auditevent", "view_stuckwork", "manage_checks", "resend_tracking_link"],
+        "audit": [
+            "view_auditevent",
+            "view_stuckwork",
+            "manage_checks",
+            "resend_tracking_link",
+            "record_inactivity_keep",
+            "manage_unclaimed",
+        ],
+        "inactivity": [
+            "view_inactivebalance",
+            "view_inactivitynotice",
+            "view_inactivityclosure",
+            "view_inactivityrule",
+            "add_inactivityrule",
+            "change_inactivityrule",
+        ],
+        "unclaimed": [
+            "view_unclaimeditem",
+            "view_holderreport",
+            "view_dormancyrule",
+            "add_dormancyrule",
+            "change_dormancyrule",
+        ],
     },
     MARKETING: {
         "video": ["view_unsubscribereport"],
@@ -47,15 +77,27 @@ ROLE_PERMISSIONS: dict[str, dict[str, list[str]]] = {
 }
 
 
-def sync_roles(*, Group, Permission) -> None:
-    """Give each group exactly the permissions in the table (models passed in, so migrations can call it)."""
+def sync_roles(*, Group, Permission, strict: bool = False) -> None:
+    """Give each group exactly the permissions in the table (models passed in, so migrations can call it).
+    An early migration runs before later apps' permissions exist: those are skipped unless `strict`, and
+    the migration that adds them syncs again strictly."""
     for name, by_app in ROLE_PERMISSIONS.items():
         group, _ = Group.objects.get_or_create(name=name)
         wanted = []
         for app_label, codenames in by_app.items():
             found = list(Permission.objects.filter(content_type__app_label=app_label, codename__in=codenames))
             missing = set(codenames) - {p.codename for p in found}
-            if missing:
+            if missing and strict:
                 raise LookupError(f"{name}: no permission {app_label}.{sorted(missing)}")
             wanted.extend(found)
         group.permissions.set(wanted)
+
+
+def create_permissions_now(apps) -> None:
+    """Permissions are normally created after all migrations; create them now so groups can get them."""
+    from django.contrib.auth.management import create_permissions
+
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, apps=apps, verbosity=0)
+        app_config.models_module = None

@@ -114,3 +114,12 @@ class InactivityClosure(models.Model):
 
     def __str__(self):
         return f"Closed for inactivity {self.closed_at:%Y-%m-%d}: {self.prepaid_account}"
+
+
+class InactiveBalance(PrepaidAccount):
+    """AdvanceConnect accounts seen by their inactivity: the admin's list for operations and agents."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "AdvanceConnect inactivity"
+        verbose_name_plural = "AdvanceConnect inactivity"
