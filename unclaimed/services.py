@@ -260,6 +260,12 @@ def send_due_diligence_letters(*, today: date | None = None, limit: int = 5000) 
         UnclaimedItem.objects.filter(pk__in=[i.pk for i in items]).update(
             status=UnclaimedItem.Status.LETTER_SENT, letter_sent_on=today, letter_file=str(path)
         )
+        for item in items:
+            item.status, item.letter_sent_on, item.letter_file = (
+                UnclaimedItem.Status.LETTER_SENT,
+                today,
+                str(path),
+            )
     log.info("unclaimed: %d due-diligence letters in %s", len(items), path)
     return items
 
@@ -289,7 +295,7 @@ def claim_item(
     becomes a check refund. Claiming twice returns the first check."""
     now = now or timezone.now()
     with transaction.atomic():
-        item = UnclaimedItem.objects.select_for_update().select_related("account").get(pk=item.pk)
+        item = UnclaimedItem.objects.select_for_update(of=("self",)).select_related("account").get(pk=item.pk)
         if item.reissued_check_id:
             return item.reissued_check
         if item.status == UnclaimedItem.Status.REMITTED:
