@@ -256,16 +256,13 @@ def send_due_diligence_letters(*, today: date | None = None, limit: int = 5000) 
             ]
             for item in items
         ]
-        _append_csv(path, LETTER_COLUMNS, rows)
         UnclaimedItem.objects.filter(pk__in=[i.pk for i in items]).update(
             status=UnclaimedItem.Status.LETTER_SENT, letter_sent_on=today, letter_file=str(path)
         )
         for item in items:
-            item.status, item.letter_sent_on, item.letter_file = (
-                UnclaimedItem.Status.LETTER_SENT,
-                today,
-                str(path),
-            )
+            item.status, item.letter_sent_on, item.letter_file = item.Status.LETTER_SENT, today, str(path)
+        # Written last, inside the transaction: a failed write leaves the items for the next run.
+        _append_csv(path, LETTER_COLUMNS, rows)
     log.info("unclaimed: %d due-diligence letters in %s", len(items), path)
     return items
 

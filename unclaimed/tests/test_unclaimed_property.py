@@ -21,7 +21,6 @@ from unclaimed.services import (
     claim_item,
     collect_check_items,
     send_due_diligence_letters,
-    write_holder_report,
 )
 
 pytestmark = pytest.mark.django_db
