@@ -1,15 +1,12 @@
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
 from django.db.models import OuterRef, Subquery
-from django.http import Http404
 from django.shortcuts import redirect
-from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 
 from accounts.closers import local_today
-from securus.admin_utils import ReadOnlyAdmin, money_column
+from securus.admin_utils import ReadOnlyAdmin, action_page, money_column, object_for_action
 from securus.money import dollars
 
 from .clock import with_clock
@@ -126,11 +123,7 @@ class InactiveBalanceAdmin(ReadOnlyAdmin):
         return super().change_view(request, object_id, form_url, extra_context=extra)
 
     def keep_view(self, request, object_id):
-        if not (self.has_view_permission(request) and request.user.has_perm("audit.record_inactivity_keep")):
-            raise PermissionDenied
-        prepaid = self.get_object(request, object_id)
-        if prepaid is None:
-            raise Http404("No such account.")
+        prepaid = object_for_action(self, request, object_id, "audit.record_inactivity_keep")
         change_url = reverse("admin:inactivity_inactivebalance_change", args=[prepaid.pk])
         form = KeepForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
@@ -146,17 +139,14 @@ class InactiveBalanceAdmin(ReadOnlyAdmin):
             else:
                 messages.success(request, "Recorded: the inactivity clock starts again today.")
                 return redirect(change_url)
-        return TemplateResponse(
+        return action_page(
+            self,
             request,
             "admin/inactivity/keep.html",
-            {
-                **self.admin_site.each_context(request),
-                "opts": self.model._meta,
-                "original": prepaid,
-                "change_url": change_url,
-                "title": "The holder asked to keep the account",
-                "form": form,
-            },
+            original=prepaid,
+            change_url=change_url,
+            title="The holder asked to keep the account",
+            form=form,
         )
 
 

@@ -1,13 +1,10 @@
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
-from django.http import Http404
 from django.shortcuts import redirect
-from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
 from accounts.addresses import AddressInvalid
-from securus.admin_utils import ReadOnlyAdmin, money_column
+from securus.admin_utils import ReadOnlyAdmin, action_page, money_column, object_for_action
 
 from . import services
 from .models import DormancyRule, HolderReport, UnclaimedItem
@@ -76,11 +73,7 @@ class UnclaimedItemAdmin(ReadOnlyAdmin):
         return super().change_view(request, object_id, form_url, extra_context=extra)
 
     def claim_view(self, request, object_id):
-        if not (self.has_view_permission(request) and request.user.has_perm("audit.manage_unclaimed")):
-            raise PermissionDenied
-        item = self.get_object(request, object_id)
-        if item is None:
-            raise Http404("No such item.")
+        item = object_for_action(self, request, object_id, "audit.manage_unclaimed")
         change_url = reverse("admin:unclaimed_unclaimeditem_change", args=[item.pk])
         form = ClaimForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
@@ -103,17 +96,14 @@ class UnclaimedItemAdmin(ReadOnlyAdmin):
             else:
                 messages.success(request, "A new check is queued for the next check run.")
                 return redirect(change_url)
-        return TemplateResponse(
+        return action_page(
+            self,
             request,
             "admin/unclaimed/claim.html",
-            {
-                **self.admin_site.each_context(request),
-                "opts": self.model._meta,
-                "original": item,
-                "change_url": change_url,
-                "title": "The owner answered: send a check",
-                "form": form,
-            },
+            original=item,
+            change_url=change_url,
+            title="The owner answered: send a check",
+            form=form,
         )
 
 

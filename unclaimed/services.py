@@ -183,9 +183,8 @@ def collect_check_items(*, now=None, limit: int = 1000) -> int:
 
 # --- due-diligence letters ------------------------------------------------------------------------
 
-LETTER_COLUMNS = [
-    "reference",
-    "letter_date",
+# What the letter and the holder report both say about the owner and the property.
+OWNER_COLUMNS = [
     "owner_name",
     "line1",
     "line2",
@@ -195,8 +194,22 @@ LETTER_COLUMNS = [
     "amount",
     "property_type",
     "date_of_last_activity",
-    "answer_by",
 ]
+LETTER_COLUMNS = ["reference", "letter_date", *OWNER_COLUMNS, "answer_by"]
+
+
+def _owner_row(item: UnclaimedItem) -> list[str]:
+    return [
+        item.owner_name,
+        item.line1,
+        item.line2,
+        item.city,
+        item.state,
+        item.zip_code,
+        format_cents(item.amount_cents),
+        item.get_kind_display(),
+        item.last_activity_on.isoformat(),
+    ]
 
 
 def send_due_diligence_letters(*, today: date | None = None, limit: int = 5000) -> list[UnclaimedItem]:
@@ -240,20 +253,7 @@ def send_due_diligence_letters(*, today: date | None = None, limit: int = 5000) 
         if not items:
             return []
         rows = [
-            [
-                f"UP-{item.pk}",
-                today.isoformat(),
-                item.owner_name,
-                item.line1,
-                item.line2,
-                item.city,
-                item.state,
-                item.zip_code,
-                format_cents(item.amount_cents),
-                item.get_kind_display(),
-                item.last_activity_on.isoformat(),
-                answer_by[item.pk].isoformat(),
-            ]
+            [f"UP-{item.pk}", today.isoformat(), *_owner_row(item), answer_by[item.pk].isoformat()]
             for item in items
         ]
         UnclaimedItem.objects.filter(pk__in=[i.pk for i in items]).update(
@@ -361,19 +361,7 @@ def _check_for_held(item: UnclaimedItem, given: dict, *, now) -> Check:
 
 # --- the holder report ---------------------------------------------------------------------------------
 
-REPORT_COLUMNS = [
-    "item",
-    "owner_name",
-    "line1",
-    "line2",
-    "city",
-    "state",
-    "zip_code",
-    "amount",
-    "property_type",
-    "date_of_last_activity",
-    "date_arose",
-]
+REPORT_COLUMNS = ["item", *OWNER_COLUMNS, "date_arose"]
 
 
 def write_holder_report(*, state: str, year: int, now=None) -> HolderReport:
@@ -402,22 +390,7 @@ def write_holder_report(*, state: str, year: int, now=None) -> HolderReport:
                 status=UnclaimedItem.Status.REMITTED, report=report
             )
         items = list(report.items.order_by("pk"))
-        rows = [
-            [
-                str(i.pk),
-                i.owner_name,
-                i.line1,
-                i.line2,
-                i.city,
-                i.state,
-                i.zip_code,
-                format_cents(i.amount_cents),
-                i.get_kind_display(),
-                i.last_activity_on.isoformat(),
-                i.arose_on.isoformat(),
-            ]
-            for i in items
-        ]
+        rows = [[str(i.pk), *_owner_row(i), i.arose_on.isoformat()] for i in items]
         path = Path(settings.UNCLAIMED_DIR) / f"holder-report-{state}-{year}.csv"
         path.parent.mkdir(parents=True, exist_ok=True)
         buffer = io.StringIO()
