@@ -129,23 +129,23 @@ def _address_of(account) -> dict | None:
 
 
 def _route_text(lines, address: dict | None) -> str:
-    parts = []
+    """One part per destination (a card's charges are summed): what the holder needs to recognise."""
+    parts: dict[str, int] = {}
     for line in lines:
         if line.method == Refund.Method.CARD:
-            parts.append(
-                f"{dollars(line.amount_cents)} back to your {card_label(line.card_brand, line.card_last4)}"
-            )
+            where = f"back to your {card_label(line.card_brand, line.card_last4)}"
         elif address is not None:
-            parts.append(
-                f"{dollars(line.amount_cents)} by check mailed by USPS to {address['line1']}, "
-                f"{address['city']}, {address['state']} {address['zip_code']}"
+            where = (
+                f"by check mailed by USPS to {address['line1']}, {address['city']}, "
+                f"{address['state']} {address['zip_code']}"
             )
         else:
-            parts.append(
-                f"{dollars(line.amount_cents)} held for you and, if unclaimed, reported to the state as "
-                "unclaimed property, because we have no mailing address for you"
+            where = (
+                "held for you and, if unclaimed, reported to the state as unclaimed property, "
+                "because we have no mailing address for you"
             )
-    return "; ".join(parts)
+        parts[where] = parts.get(where, 0) + line.amount_cents
+    return "; ".join(f"{dollars(cents)} {where}" for where, cents in parts.items())
 
 
 def _send_notices(due: list[_Due], *, now) -> list[dict]:

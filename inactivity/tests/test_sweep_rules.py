@@ -67,7 +67,8 @@ def test_a_late_notice_still_gives_the_full_notice_period(django_capture_on_comm
     notice = InactivityNotice.objects.get()
     assert notice.action_on == (NOW + timedelta(days=30)).date()
     body = mail.outbox[0].body
-    assert "$25.00" in body and "Visa ending in 4242" in body and "December 26, 2026" in body
+    assert "$25.00 back to your Visa ending in 4242" in body and "December 26, 2026" in body
+    assert "since October 22, 2025" in body
     assert "/inactivity/keep/" in body
     assert actions_at(NOW + timedelta(days=29)) == []
     assert actions_at(NOW + timedelta(days=30)) == [(email, "refunded")]
