@@ -168,7 +168,10 @@ def replace_with_check(*, refund_id: int, reason: str) -> Refund:
         if refund.deletion is not None:
             check_from_snapshot(refund=check_refund, deletion=refund.deletion).save()
         elif address is not None:  # a refund without deletion (inactive balance): the address on record
-            check_to(refund=check_refund, payee=address.account.name, address=address.__dict__).save()
+            fields = {
+                name: getattr(address, name) for name in ("line1", "line2", "city", "state", "zip_code")
+            }
+            check_to(refund=check_refund, payee=address.account.name, address=fields).save()
         else:  # no snapshot to address it to: queued without address, held back from check runs
             Check.objects.create(
                 refund=check_refund,

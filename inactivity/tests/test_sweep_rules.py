@@ -118,3 +118,24 @@ def test_a_balance_split_between_card_and_held_check_conserves_money():
     assert closure.unclaimed_item.amount_cents == 2000
     prepaid.refresh_from_db()
     assert prepaid.balance_cents() == 0
+
+
+def test_a_failed_card_refund_after_inactivity_becomes_a_check_to_the_address_on_record():
+    from refunds.cards import replace_with_check
+    from refunds.models import Refund
+
+    prepaid = inactive_prepaid(days=200, cents=1800)
+    sweep(now=NOW)
+    sweep(now=NOW + timedelta(days=30))
+    card = Refund.objects.get(method="card")
+    assert card.deletion is None
+    check_refund = replace_with_check(refund_id=card.pk, reason="the card has expired")
+    check = check_refund.check_payment
+    address = prepaid.account.address
+    assert (check.amount_cents, check.payee) == (1800, prepaid.account.name)
+    assert (check.line1, check.city, check.state, check.zip_code) == (
+        address.line1,
+        address.city,
+        address.state,
+        address.zip_code,
+    )
