@@ -63,4 +63,12 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "kwargs": {"limit": 5000},
         "description": "Writes the mail-merge CSV of letters to owners 60-120 days before the state report.",
     },
+    # 09:00 daily: a state's annual holder report, written 14 days before it is due.
+    "unclaimed: holder reports": {
+        "task": "unclaimed.tasks.write_due_reports",
+        "schedule": crontab(minute="0", hour="9"),
+        "kwargs": {},
+        "description": "Writes each state's unclaimed-property holder report (CSV) two weeks before its "
+        "due date; items in it are marked remitted and never reported again.",
+    },
 }

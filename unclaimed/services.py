@@ -410,3 +410,23 @@ def write_holder_report(*, state: str, year: int, now=None) -> HolderReport:
         format_cents(report.total_cents),
     )
     return report
+
+
+REPORT_LEAD_DAYS = 14  # the report is written this long before its due date, for operations to file it
+
+
+def write_due_reports(*, today: date | None = None) -> list[HolderReport]:
+    """The daily job: for each state with money owed, write this year's report once the due date is
+    REPORT_LEAD_DAYS away. A report already written for the state and year is left as it is."""
+    today = today or timezone.localdate()
+    reports = []
+    states = UnclaimedItem.objects.filter(status__in=OWED).values_list("state", flat=True).distinct()
+    for state in sorted(states):
+        rule = dormancy_rule(state, date(today.year, 1, 1))
+        due = rule.report_date(today.year)
+        if not due - timedelta(days=REPORT_LEAD_DAYS) <= today <= due:
+            continue
+        if HolderReport.objects.filter(state=state, year=today.year).exists():
+            continue
+        reports.append(write_holder_report(state=state, year=today.year))
+    return reports

@@ -15,3 +15,10 @@ def send_due_diligence_letters(limit: int = 5000) -> int:
     from unclaimed import services
 
     return len(services.send_due_diligence_letters(limit=limit))
+
+
+@shared_task(acks_late=True)
+def write_due_reports() -> int:
+    from unclaimed import services
+
+    return len(services.write_due_reports())

@@ -226,3 +226,16 @@ def test_the_report_command_refuses_bad_input():
         report("Texas", 2027)
     with pytest.raises(CommandError, match="out of range"):
         report("TX", 27)
+
+
+def test_the_daily_job_writes_each_report_once_two_weeks_before_it_is_due():
+    from unclaimed.services import write_due_reports
+
+    inactive_prepaid(days=200, cents=6400, method="moneygram", address=False)
+    sweep(now=NOW)
+    sweep(now=NOW + timedelta(days=30))
+    assert write_due_reports(today=date(2029, 10, 17)) == []
+    [written] = write_due_reports(today=date(2029, 10, 18))
+    assert (written.state, written.year, written.item_count) == ("TX", 2029, 1)
+    assert write_due_reports(today=date(2029, 10, 19)) == []
+    assert UnclaimedItem.objects.get().report == written
