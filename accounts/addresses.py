@@ -83,6 +83,10 @@ _PO_BOX = re.compile(r"^\s*p\.?\s*o\.?\s*(?:box|b\.?)\s*#?\s*(\w+)\s*$", re.IGNO
 _SPACES = re.compile(r"\s+")
 
 
+# The fields of a mailing address, on Address, on a Check and in every address form.
+ADDRESS_FIELDS = ("line1", "line2", "city", "state", "zip_code")
+
+
 class AddressInvalid(ValueError):
     """The address cannot be used; `errors` maps each field to a message written for the holder."""
 
@@ -100,13 +104,7 @@ class CleanAddress:
     zip_code: str
 
     def as_fields(self) -> dict:
-        return {
-            "line1": self.line1,
-            "line2": self.line2,
-            "city": self.city,
-            "state": self.state,
-            "zip_code": self.zip_code,
-        }
+        return {name: getattr(self, name) for name in ADDRESS_FIELDS}
 
 
 def clean_state(value: str) -> str | None:

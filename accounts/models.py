@@ -123,73 +123,14 @@ class Address(models.Model):
         return [p for p in [self.line1, self.line2, f"{self.city}, {self.state} {self.zip_code}"] if p]
 
 
-class AccountDeletion(models.Model):
-    """One per deleted account: who deleted it, how, and when. Deleting twice returns this row."""
-
-    class Channel(models.TextChoices):
-        WEB = "web", "Website"
-        APP = "app", "Mobile app"
-        PHONE = "phone", "Customer care (phone)"
-
-    account = models.OneToOneField(Account, on_delete=models.PROTECT, related_name="deletion")
-    channel = models.CharField(max_length=10, choices=Channel.choices)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    actor_label = models.CharField(
-        max_length=254, blank=True, help_text="Who acted, kept after the user goes."
-    )
-    call_reference = models.CharField(max_length=64, blank=True)
-    holder_name = models.CharField(max_length=150, blank=True, help_text="Payee name for checks still owed.")
-    contact_email = models.EmailField(
-        blank=True, help_text="Kept only while a refund is in progress, for its status emails."
-    )
-    mailing_address = models.JSONField(
-        default=dict,
-        blank=True,
-        help_text="Address snapshot kept only while a refund may still become a mailed check.",
-    )
-    created_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        indexes = [
-            # Admin list and reports, newest first.
-            models.Index(fields=["-created_at"], name="deletion_created_idx"),
-        ]
-
-    def __str__(self):
-        return f"Deletion #{self.pk} ({self.get_channel_display()})"
-
-
-class ServiceClosure(models.Model):
-    """What deletion did to one service; `outcome` is that service's part of the deletion report."""
-
-    class Service(models.TextChoices):
-        PREPAID = "prepaid", "AdvanceConnect"
-        DIRECTBILL = "directbill", "Direct Bill"
-        DEBIT = "debit", "Securus Debit"
-        MESSAGING = "messaging", "eMessaging"
-        VIDEO = "video", "VideoConnect"
-
-    deletion = models.ForeignKey(AccountDeletion, on_delete=models.CASCADE, related_name="closures")
-    service = models.CharField(max_length=12, choices=Service.choices)
-    outcome = models.JSONField(default=dict)
-    closed_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["deletion", "service"], name="closure_one_per_service"),
-        ]
-
-    def __str__(self):
-        return f"{self.get_service_display()} closed"
-
-
 class RetiredEmail(models.Model):
     """An email that belonged to a deleted account and can never open a new one."""
 
     digest = models.CharField(max_length=64, unique=True)  # sign-up and deletion_report look-ups
-    deletion = models.ForeignKey(AccountDeletion, on_delete=models.CASCADE, related_name="retired_emails")
+    # The roof's model, named by string: identity never imports deletion.
+    deletion = models.ForeignKey(
+        "deletion.AccountDeletion", on_delete=models.CASCADE, related_name="retired_emails"
+    )
     retired_at = models.DateTimeField(default=timezone.now)
 
     def __str__(self):

@@ -7,7 +7,6 @@ from .forms import SignInForm
 app_name = "accounts"
 
 urlpatterns = [
-    path("", views.home, name="home"),
     path(
         "sign-in/",
         auth_views.LoginView.as_view(authentication_form=SignInForm, redirect_authenticated_user=True),
@@ -38,7 +37,4 @@ urlpatterns = [
         auth_views.PasswordResetCompleteView.as_view(),
         name="password_reset_complete",
     ),
-    path("delete/", views.delete, name="delete"),
-    path("delete/confirm/", views.delete_confirm, name="delete_confirm"),
-    path("delete/done/<str:token>/", views.delete_done, name="delete_done"),
 ]

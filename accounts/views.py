@@ -1,5 +1,4 @@
-"""Account pages: sign-up, My Account, My Settings and the three Delete Account steps. Thin: the work is
-done by accounts.deletion, accounts.addresses, accounts.selectors and accounts.emails."""
+"""Identity pages: sign-up and My Settings. Thin: the work is done by accounts.addresses."""
 
 from functools import wraps
 
@@ -7,23 +6,15 @@ from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
-from refunds.tracking import deletion_id_from_token, tracking_path, tracking_token
-
-from . import addresses, selectors
-from .deletion import DeletionError, delete_account, plan_deletion
-from .forms import AddressForm, DeleteConfirmForm, SignUpForm, VerifyAddressForm
-from .models import Account, AccountDeletion, User
-
-# After deletion the session is flushed; the receipt token kept in the new anonymous session lets a
-# replayed confirm POST (refresh, back button, double click) land on the receipt instead of an error.
-RECEIPT_SESSION_KEY = "deletion_receipt_token"
+from . import addresses
+from .forms import AddressForm, SignUpForm
+from .models import Account, User
 
 
 def family_account_required(view):
@@ -49,7 +40,7 @@ def family_account_required(view):
 @require_http_methods(["GET", "POST"])
 def signup(request):
     if request.user.is_authenticated:
-        return redirect("accounts:home")
+        return redirect("deletion:home")
     form = SignUpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -62,16 +53,9 @@ def signup(request):
     return render(request, "registration/signup.html", {"form": form})
 
 
-@never_cache
-@family_account_required
-def home(request):
-    overview = selectors.account_overview(request.account)
-    return render(request, "accounts/home.html", {"overview": overview, "account": request.account})
-
-
 def _safe_next(request) -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
-    allowed = {reverse("accounts:delete"), reverse("accounts:home")}
+    allowed = {reverse("deletion:delete"), reverse("deletion:home")}
     return target if target in allowed else ""
 
 
@@ -115,113 +99,3 @@ def my_settings(request):
         "accounts/settings.html",
         {"form": form, "address": address, "account": account, "next": next_url},
     )
-
-
-def _preview_context(request, plan, *, confirm_form=None, verify_form=None):
-    return {
-        "plan": plan,
-        "account": request.account,
-        "confirm_form": confirm_form
-        or DeleteConfirmForm(user=request.user, initial={"fingerprint": plan.fingerprint}),
-        "verify_form": verify_form
-        or VerifyAddressForm(initial={"shown": str(plan.address) if plan.address else ""}),
-        "video_sessions": (plan.service("video").data.get("sessions", []) if plan.service("video") else []),
-    }
-
-
-@never_cache
-@family_account_required
-@require_http_methods(["GET", "POST"])
-def delete(request):
-    """Step 1: what deleting will do, service by service. POST here confirms the mailing address."""
-    if request.method == "POST":
-        form = VerifyAddressForm(request.POST)
-        if form.is_valid():
-            verified = addresses.verify_address(
-                account=request.account, shown=form.cleaned_data["shown"], now=timezone.now()
-            )
-            if verified is None:
-                messages.error(
-                    request, "Your address changed since this page was shown. Please check it again."
-                )
-            else:
-                messages.success(request, "Thank you. Your mailing address is confirmed.")
-            return redirect("accounts:delete")
-        plan = plan_deletion(request.account)
-        return render(
-            request, "accounts/delete.html", _preview_context(request, plan, verify_form=form), status=400
-        )
-    plan = plan_deletion(request.account)
-    return render(request, "accounts/delete.html", _preview_context(request, plan))
-
-
-def _receipt_redirect(token: str):
-    return redirect("accounts:delete_done", token=token)
-
-
-@never_cache
-@require_POST
-def delete_confirm(request):
-    """Step 2: password and "I understand", then delete once and show the receipt."""
-    if not request.user.is_authenticated:
-        # Already deleted (this browser's session ended with it) or signed out: never an error page.
-        token = request.session.get(RECEIPT_SESSION_KEY)
-        if token and deletion_id_from_token(token) is not None:
-            return _receipt_redirect(token)
-        messages.info(
-            request,
-            "You are signed out, so nothing was deleted. If you had just deleted your account, it is done: "
-            "the email we sent has the link to your receipt.",
-        )
-        return redirect("accounts:login")
-    return _confirm_signed_in(request)
-
-
-@family_account_required
-def _confirm_signed_in(request):
-    # The account is always request.user's own; any account id in the POST is ignored by construction.
-    account = request.account
-    form = DeleteConfirmForm(request.POST, user=request.user)
-    if not form.is_valid():
-        plan = plan_deletion(account)
-        return render(
-            request, "accounts/delete.html", _preview_context(request, plan, confirm_form=form), status=400
-        )
-    try:
-        deletion = delete_account(
-            account,
-            actor=request.user,
-            channel=AccountDeletion.Channel.WEB,
-            expected_fingerprint=form.cleaned_data["fingerprint"] or None,
-            site_url=request.build_absolute_uri("/"),
-        )
-    except DeletionError as exc:
-        messages.error(request, exc.message)
-        if exc.code == "plan_changed":
-            plan = plan_deletion(account)
-            fresh = DeleteConfirmForm(user=request.user, initial={"fingerprint": plan.fingerprint})
-            context = _preview_context(request, plan, confirm_form=fresh)
-            context["plan_changed"] = True
-            return render(request, "accounts/delete.html", context, status=409)
-        return redirect("accounts:delete")
-    token = tracking_token(deletion.pk)
-    logout(request)
-    request.session[RECEIPT_SESSION_KEY] = token
-    return _receipt_redirect(token)
-
-
-@never_cache
-def delete_done(request, token):
-    """Step 3: the receipt. Reachable without a session: the signed token names the deletion."""
-    deletion_id = deletion_id_from_token(token)
-    deletion = AccountDeletion.objects.filter(pk=deletion_id).first() if deletion_id is not None else None
-    if deletion is None:
-        raise Http404("No deletion matches this link.")
-    response = render(
-        request,
-        "accounts/delete_done.html",
-        {"receipt": selectors.deletion_receipt(deletion), "tracking_url": tracking_path(deletion.pk)},
-    )
-    response["X-Robots-Tag"] = "noindex"
-    response["Referrer-Policy"] = "no-referrer"  # the token is the key: never leak it to other sites
-    return response

@@ -2,6 +2,8 @@
 walks the same table against the admin pages. Money rows are never editable by a role: they change only
 through services (and the admin shows them read-only)."""
 
+from django.contrib.auth.management import create_permissions
+
 SUPPORT_AGENT = "Support agent"
 OPERATIONS = "Operations"
 MARKETING = "Marketing"
@@ -9,7 +11,8 @@ MARKETING = "Marketing"
 # group -> app_label -> permission codenames
 ROLE_PERMISSIONS: dict[str, dict[str, list[str]]] = {
     SUPPORT_AGENT: {
-        "accounts": ["view_account", "view_address", "view_accountdeletion", "view_serviceclosure"],
+        "accounts": ["view_account", "view_address"],
+        "deletion": ["view_accountdeletion", "view_serviceclosure"],
         "prepaid": ["view_prepaidaccount", "view_phonenumber", "view_payment", "view_enrolment"],
         "directbill": ["view_directbillaccount", "view_closurerequest", "view_statement"],
         "debit": ["view_debitlink"],
@@ -27,7 +30,8 @@ ROLE_PERMISSIONS: dict[str, dict[str, list[str]]] = {
         "unclaimed": ["view_unclaimeditem"],
     },
     OPERATIONS: {
-        "accounts": ["view_account", "view_accountdeletion", "view_serviceclosure"],
+        "accounts": ["view_account"],
+        "deletion": ["view_accountdeletion", "view_serviceclosure"],
         "refunds": ["view_refund", "view_refundevent", "view_check", "view_checkrun", "view_stripeevent"],
         "directbill": [
             "view_directbillaccount",
@@ -77,10 +81,10 @@ ROLE_PERMISSIONS: dict[str, dict[str, list[str]]] = {
 }
 
 
-def sync_roles(*, Group, Permission, strict: bool = False) -> None:
+def sync_roles(*, Group, Permission, strict: bool = True) -> None:
     """Give each group exactly the permissions in the table (models passed in, so migrations can call it).
-    An early migration runs before later apps' permissions exist: those are skipped unless `strict`, and
-    the migration that adds them syncs again strictly."""
+    `strict=False` skips permissions of models a migration's state does not hold yet (0003 on a fresh
+    database may run before the deletion app's models exist; 0004 then syncs strictly)."""
     for name, by_app in ROLE_PERMISSIONS.items():
         group, _ = Group.objects.get_or_create(name=name)
         wanted = []
@@ -93,10 +97,8 @@ def sync_roles(*, Group, Permission, strict: bool = False) -> None:
         group.permissions.set(wanted)
 
 
-def create_permissions_now(apps) -> None:
-    """Permissions are normally created after all migrations; create them now so groups can get them."""
-    from django.contrib.auth.management import create_permissions
-
+def create_all_permissions(apps):
+    # Permissions are normally created after all migrations; create them now so the groups can get them.
     for app_config in apps.get_app_configs():
         app_config.models_module = True
         create_permissions(app_config, apps=apps, verbosity=0)

@@ -1,19 +1,26 @@
 """Securus Debit closer: the family member's link ends. Deposits belong to the incarcerated person and
 stay in their account: nothing is refunded."""
 
+from dataclasses import dataclass
+
 from django.db.models import Sum
 
-from accounts.closers import ServicePreview
-from securus.money import dollars, format_cents
+from securus.closer_types import ServicePreview
+from securus.money import dollars, format_cents, parse_cents
 
 from .models import DebitLink, Deposit
+
+
+@dataclass(frozen=True)
+class DebitData:
+    link_ids: list[int]
 
 
 class DebitCloser:
     service = "debit"
     title = "Securus Debit"
 
-    def preview(self, account, *, now) -> ServicePreview | None:
+    def preview(self, account, *, now) -> ServicePreview[DebitData] | None:
         links = list(
             DebitLink.objects.filter(account=account, ended_at__isnull=True)
             .select_related("debit_account__owner")
@@ -37,9 +44,17 @@ class DebitCloser:
             headline="Your link ends. Deposits stay with the incarcerated person.",
             details=details,
             report={"refunded": "0.00", "kept_by_incarcerated_person": format_cents(deposited)},
-            data={"link_ids": [pk for pk, _ in links]},
+            data=DebitData(link_ids=[pk for pk, _ in links]),
         )
 
-    def close(self, account, deletion, preview: ServicePreview, *, now) -> dict:
+    def close(self, account, deletion, preview: ServicePreview[DebitData], *, now) -> dict:
         DebitLink.objects.filter(account=account, ended_at__isnull=True).update(ended_at=now)
         return preview.report
+
+    def receipt_lines(self, outcome: dict) -> list[str]:
+        """What the receipt says, from the outcome recorded at deletion."""
+        return [
+            "Your link to the Securus Debit account has ended.",
+            f"The {dollars(parse_cents(outcome.get('kept_by_incarcerated_person') or '0'))} you deposited belongs to the person you sent "
+            "it to and stays in their account. It is not refunded.",
+        ]

@@ -1,11 +1,12 @@
 """Direct Bill closer: the closure request is held 7 to 10 calendar days so late calls and charges can
 clear; the daily job then bills what is outstanding into a final statement (due 20 days later)."""
 
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import date, timedelta
 
 from django.db.models import Q, Sum
 
-from accounts.closers import ServicePreview, local_today
+from securus.closer_types import ServicePreview, local_today
 from securus.money import dollars
 
 from .models import Charge, ClosureRequest, DirectBillAccount
@@ -14,11 +15,18 @@ HOLD_DAYS = (7, 10)
 FINAL_STATEMENT_DUE_DAYS = 20
 
 
+@dataclass(frozen=True)
+class DirectBillData:
+    directbill_id: int
+    close_after: date
+    close_by: date
+
+
 class DirectBillCloser:
     service = "directbill"
     title = "Direct Bill"
 
-    def preview(self, account, *, now) -> ServicePreview | None:
+    def preview(self, account, *, now) -> ServicePreview[DirectBillData] | None:
         directbill = DirectBillAccount.objects.filter(
             account=account, status=DirectBillAccount.Status.OPEN
         ).first()
@@ -51,18 +59,32 @@ class DirectBillCloser:
                 "close_after": close_after.isoformat(),
                 "close_by": close_by.isoformat(),
             },
-            data={"directbill_id": directbill.pk, "close_after": close_after, "close_by": close_by},
+            data=DirectBillData(directbill_id=directbill.pk, close_after=close_after, close_by=close_by),
         )
 
-    def close(self, account, deletion, preview: ServicePreview, *, now) -> dict:
-        DirectBillAccount.objects.filter(pk=preview.data["directbill_id"]).update(
+    def close(self, account, deletion, preview: ServicePreview[DirectBillData], *, now) -> dict:
+        DirectBillAccount.objects.filter(pk=preview.data.directbill_id).update(
             status=DirectBillAccount.Status.CLOSING
         )
         ClosureRequest.objects.create(
-            directbill_account_id=preview.data["directbill_id"],
+            directbill_account_id=preview.data.directbill_id,
             deletion=deletion,
             requested_at=now,
-            close_after=preview.data["close_after"],
-            close_by=preview.data["close_by"],
+            close_after=preview.data.close_after,
+            close_by=preview.data.close_by,
         )
         return preview.report
+
+    def receipt_lines(self, outcome: dict) -> list[str]:
+        """What the receipt says, from the outcome recorded at deletion."""
+        try:
+            close_by = date.fromisoformat(outcome["close_by"])
+            close_after = date.fromisoformat(outcome["close_after"])
+        except (KeyError, TypeError, ValueError):
+            return ["Your Direct Bill account is closing after a short hold."]
+        return [
+            f"Your Direct Bill account closes between {close_after:%B %-d} and {close_by:%B %-d, %Y}. "
+            "The wait lets any late calls or charges reach the account.",
+            "If anything is owed then, a final statement will be sent, due 20 days after its date. "
+            "If nothing is owed, there is nothing to pay.",
+        ]

@@ -90,7 +90,7 @@ class ClosureRequest(models.Model):
         DirectBillAccount, on_delete=models.PROTECT, related_name="closure_request"
     )
     deletion = models.ForeignKey(
-        "accounts.AccountDeletion", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "deletion.AccountDeletion", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     requested_at = models.DateTimeField(default=timezone.now)
     close_after = models.DateField()

@@ -5,8 +5,8 @@ from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils import timezone
 
-from accounts.closers import local_today
 from securus.admin_utils import ReadOnlyAdmin, action_page, money_column, object_for_action
+from securus.closer_types import local_today
 from securus.money import dollars
 
 from .clock import with_clock

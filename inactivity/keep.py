@@ -9,17 +9,15 @@ from django.utils import timezone
 from audit.models import AuditEvent
 from audit.services import record
 from prepaid.models import PrepaidAccount
+from securus.errors import Refused
 
 from .models import KeepRequest
 
 _SALT = "inactivity.keep"
 
 
-class KeepError(Exception):
-    def __init__(self, message: str, code: str):
-        super().__init__(message)
-        self.message = message
-        self.code = code
+class KeepError(Refused):
+    """Keeping the account was refused; `message` is written for the holder or agent."""
 
 
 def keep_token(prepaid_id: int) -> str:

@@ -25,13 +25,13 @@ from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from accounts.closers import local_today
 from accounts.models import Account
 from prepaid.allocation import allocate_refunds
 from prepaid.models import Enrolment, LedgerEntry, PrepaidAccount
 from refunds.issuing import check_to, refund_for_line, save_refunds
 from refunds.models import Refund
 from securus.cards import card_label
+from securus.closer_types import local_today
 from securus.money import dollars, format_cents
 from unclaimed.services import HeldBalance, hold_balances
 

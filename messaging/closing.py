@@ -1,17 +1,24 @@
 """eMessaging closer: remaining stamps are forfeited (a ledger row), never refunded."""
 
+from dataclasses import dataclass
+
 from django.db.models import Sum
 
-from accounts.closers import ServicePreview
+from securus.closer_types import ServicePreview
 
 from .models import StampEntry
+
+
+@dataclass(frozen=True)
+class MessagingData:
+    stamps: int
 
 
 class MessagingCloser:
     service = "messaging"
     title = "eMessaging"
 
-    def preview(self, account, *, now) -> ServicePreview | None:
+    def preview(self, account, *, now) -> ServicePreview[MessagingData] | None:
         summary = StampEntry.objects.filter(account=account).aggregate(total=Sum("stamps"))
         if summary["total"] is None:
             return None
@@ -23,15 +30,24 @@ class MessagingCloser:
             headline=f"{stamps} {plural} forfeited." if stamps else "Closed. No stamps left.",
             details=["Stamps cannot be refunded or moved to another account."] if stamps else [],
             report={"stamps_forfeited": stamps},
-            data={"stamps": stamps},
+            data=MessagingData(stamps=stamps),
         )
 
-    def close(self, account, deletion, preview: ServicePreview, *, now) -> dict:
-        if preview.data["stamps"]:
+    def close(self, account, deletion, preview: ServicePreview[MessagingData], *, now) -> dict:
+        if preview.data.stamps:
             StampEntry.objects.create(
                 account=account,
                 created_at=now,
                 kind=StampEntry.Kind.FORFEITED,
-                stamps=-preview.data["stamps"],
+                stamps=-preview.data.stamps,
             )
         return preview.report
+
+    def receipt_lines(self, outcome: dict) -> list[str]:
+        """What the receipt says, from the outcome recorded at deletion."""
+        stamps = int(outcome.get("stamps_forfeited") or 0)
+        if not stamps:
+            return ["Your eMessaging account is closed. There were no stamps left."]
+        return [
+            f"Your eMessaging account is closed. {stamps} unused stamp{'s' if stamps != 1 else ''} cannot be refunded."
+        ]

@@ -10,10 +10,10 @@ from django.db.models import Case, F, IntegerField, OuterRef, Q, Subquery, Sum, 
 from django.db.models.expressions import RowRange
 from django.db.models.functions import Coalesce
 
-from accounts.closers import RefundLine
 from refunds.issuing import REFUNDABLE_CARD_STATUSES
 from refunds.models import Refund
-from refunds.schedule import card_refund_window, check_refund_window
+from refunds.windows import card_refund_window, check_refund_window
+from securus.closer_types import RefundLine
 
 from .models import CARD_METHODS, Payment, PrepaidAccount
 

@@ -1,13 +1,14 @@
 """AdvanceConnect closer: post the last day's calls, end TextPay/AutoPay, refund what remains by the method
 of the last purchase (card charges newest first, never above what a charge still allows; rest by check)."""
 
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from django.db.models import Sum
 
-from accounts.closers import RefundLine, ServicePreview, local_today
 from refunds.issuing import issue_refunds
-from securus.money import dollars, format_cents
+from securus.closer_types import RefundLine, ServicePreview, local_today
+from securus.money import dollars, format_cents, parse_cents
 
 from .allocation import allocate_refunds
 from .models import Call, Enrolment, LedgerEntry, PrepaidAccount
@@ -20,11 +21,20 @@ def allocate_refund(prepaid, amount_cents: int, today) -> list[RefundLine]:
     return allocate_refunds({prepaid.pk: amount_cents}, today)[prepaid.pk] if amount_cents > 0 else []
 
 
+@dataclass(frozen=True)
+class PrepaidData:
+    prepaid_id: int
+    since: datetime  # unposted calls from here on are posted at closure
+    balance: int
+    deducted: int
+    pending: int
+
+
 class PrepaidCloser:
     service = "prepaid"
     title = "AdvanceConnect prepaid calling"
 
-    def preview(self, account, *, now) -> ServicePreview | None:
+    def preview(self, account, *, now) -> ServicePreview[PrepaidData] | None:
         prepaid = PrepaidAccount.objects.filter(account=account, status=PrepaidAccount.Status.OPEN).first()
         if prepaid is None:
             return None
@@ -80,19 +90,19 @@ class PrepaidCloser:
             warnings=warnings,
             refunds=refunds,
             report=report,
-            data={
-                "prepaid_id": prepaid.pk,
-                "since": since,
-                "balance": balance,
-                "deducted": deducted,
-                "pending": pending_cents,
-            },
+            data=PrepaidData(
+                prepaid_id=prepaid.pk,
+                since=since,
+                balance=balance,
+                deducted=deducted,
+                pending=pending_cents,
+            ),
         )
 
-    def close(self, account, deletion, preview: ServicePreview, *, now) -> dict:
-        prepaid = PrepaidAccount.objects.select_for_update().get(pk=preview.data["prepaid_id"])
+    def close(self, account, deletion, preview: ServicePreview[PrepaidData], *, now) -> dict:
+        prepaid = PrepaidAccount.objects.select_for_update().get(pk=preview.data.prepaid_id)
         calls = Call.objects.filter(
-            prepaid_account=prepaid, posted=False, started_at__gte=preview.data["since"], started_at__lte=now
+            prepaid_account=prepaid, posted=False, started_at__gte=preview.data.since, started_at__lte=now
         )
         call_rows = list(calls.values_list("pk", "charge_cents"))
         entries = [
@@ -106,7 +116,7 @@ class PrepaidCloser:
             for pk, cents in call_rows
             if cents > 0
         ]
-        write_off = preview.data["pending"] - preview.data["deducted"]
+        write_off = preview.data.pending - preview.data.deducted
         if write_off:
             entries.append(
                 LedgerEntry(
@@ -136,3 +146,24 @@ class PrepaidCloser:
         prepaid.closed_at = now
         prepaid.save(update_fields=["status", "closed_at"])
         return preview.report
+
+    def receipt_lines(self, outcome: dict) -> list[str]:
+        """What the receipt says, from the outcome recorded at deletion."""
+        lines = ["Your AdvanceConnect prepaid account is closed. Its balance can no longer pay for calls."]
+        # Cents, not formatted strings, decide what is said.
+        deducted = parse_cents(outcome.get("deducted_last_24h") or "0")
+        if deducted:
+            lines.append(f"{dollars(deducted)} was taken for calls from the last 24 hours.")
+        refunded = parse_cents(outcome.get("refund_total") or "0")
+        if refunded:
+            lines.append(f"{dollars(refunded)} is being refunded to you (details below).")
+        else:
+            lines.append("There was no balance left to refund.")
+        ended = [
+            name
+            for key, name in (("autopay", "AutoPay"), ("textpay", "TextPay"))
+            if outcome.get(f"{key}_terminated")
+        ]
+        if ended:
+            lines.append(f"{' and '.join(ended)} stopped.")
+        return lines

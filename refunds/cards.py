@@ -20,7 +20,7 @@ from securus.cards import card_label
 
 from . import emails, gateway
 from .issuing import check_from_snapshot, check_to, replacement_check_refund
-from .models import Check, Refund, RefundEvent
+from .models import Check, Refund, RefundEvent, deletion_model
 
 log = logging.getLogger(__name__)
 
@@ -256,11 +256,9 @@ def erase_snapshot_if_settled(*, deletion_id: int | None) -> bool:
     the address lives only on the Check rows that were mailed to it."""
     if deletion_id is None:
         return False
-    from accounts.models import AccountDeletion
-
     open_refunds = Refund.objects.filter(deletion_id=deletion_id).exclude(status__in=FINAL_STATUSES)
     if open_refunds.exists():
         return False
     return bool(
-        AccountDeletion.objects.filter(pk=deletion_id).exclude(mailing_address={}).update(mailing_address={})
+        deletion_model().objects.filter(pk=deletion_id).exclude(mailing_address={}).update(mailing_address={})
     )

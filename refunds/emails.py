@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 
-from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
 
@@ -12,7 +11,7 @@ from securus.cards import card_label
 from securus.money import dollars
 
 from .models import Refund
-from .tracking import tracking_path
+from .tracking import tracking_url
 
 log = logging.getLogger(__name__)
 
@@ -53,15 +52,10 @@ def _body(refund: Refund, status: str, note: str) -> str:
         [
             "Hello,",
             lines[status],
-            f"You can follow your refund at any time, without signing in: {_tracking_url(refund)}",
+            f"You can follow your refund at any time, without signing in: {tracking_url(refund.deletion_id)}",
             "Securus Online",
         ]
     )
-
-
-def _tracking_url(refund: Refund) -> str:
-    base = getattr(settings, "SITE_URL", "http://127.0.0.1:8000").rstrip("/")
-    return base + tracking_path(refund.deletion_id)
 
 
 def send_status_email(*, refund: Refund, status: str, note: str = "") -> None:

@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from .models import Check, Refund, RefundEvent
-from .schedule import check_refund_window
+from .windows import check_refund_window
 
 log = logging.getLogger(__name__)
 

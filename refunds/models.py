@@ -2,7 +2,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from accounts.models import Account, AccountDeletion
+from accounts.models import Account
 
 
 class Refund(models.Model):
@@ -26,7 +26,7 @@ class Refund(models.Model):
 
     account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="refunds")
     deletion = models.ForeignKey(
-        AccountDeletion, null=True, blank=True, on_delete=models.PROTECT, related_name="refunds"
+        "deletion.AccountDeletion", null=True, blank=True, on_delete=models.PROTECT, related_name="refunds"
     )
     service = models.CharField(max_length=12, default="prepaid")
     amount_cents = models.PositiveIntegerField()
@@ -182,3 +182,9 @@ class StripeEvent(models.Model):
 
     def __str__(self):
         return f"{self.type} {self.event_id}"
+
+
+def deletion_model():
+    """The deletion app's AccountDeletion, reached through Refund.deletion: refunds sits below the
+    deletion app and never imports it."""
+    return Refund._meta.get_field("deletion").related_model

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from django.db.models import Prefetch
 
-from accounts.models import AccountDeletion
 from securus.cards import card_label
 from securus.money import dollars
 
-from .models import Refund, RefundEvent
+from .models import Refund, RefundEvent, deletion_model
 
 NEXT_STEP = {
     Refund.Status.PENDING: "We are sending the refund to your card.",
@@ -24,7 +23,7 @@ NEXT_STEP = {
 
 
 def tracking_page(*, deletion_id: int) -> dict | None:
-    deletion = AccountDeletion.objects.filter(pk=deletion_id).first()
+    deletion = deletion_model().objects.filter(pk=deletion_id).first()
     if deletion is None:
         return None
     refunds = (

@@ -1,5 +1,6 @@
 """Signed refund-tracking links: they name a deletion without revealing or allowing a guess of its id."""
 
+from django.conf import settings
 from django.core import signing
 from django.urls import reverse
 
@@ -20,3 +21,8 @@ def deletion_id_from_token(token: str) -> int | None:
 
 def tracking_path(deletion_id: int) -> str:
     return reverse("refunds:track", args=[tracking_token(deletion_id)])
+
+
+def tracking_url(deletion_id: int, *, base_url: str = "") -> str:
+    """The absolute tracking link. `base_url` is the site root the person used; SITE_URL otherwise."""
+    return (base_url or settings.SITE_URL).rstrip("/") + tracking_path(deletion_id)

@@ -41,9 +41,9 @@ def main():
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    from accounts.deletion import delete_account, plan_deletion
-    from accounts.demo import long_history
-    from accounts.scenario import load_scenario
+    from deletion.demo import long_history
+    from deletion.scenario import load_scenario
+    from deletion.services import delete_account, plan_deletion
 
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = False

@@ -42,9 +42,11 @@ INSTALLED_APPS = [
     "messaging",
     "video",
     "refunds",
-    "unclaimed",  # money: checks and balances nobody could be paid, reported to the states
-    "inactivity",  # above the services: closes inactive AdvanceConnect balances
     "audit",
+    "deletion",  # the roof: deletion and customer care stand on every service
+    "care",
+    "unclaimed",  # roof: money nobody could be paid, reported to the states (reissues through care)
+    "inactivity",  # roof: closes inactive AdvanceConnect balances, holds some as unclaimed property
     "axes",  # sign-in lockout; after auth so its checks see the backends
 ]
 
@@ -115,7 +117,7 @@ AXES_USERNAME_FORM_FIELD = "username"
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_SENSITIVE_PARAMETERS = ["password"]
 LOGIN_URL = "accounts:login"
-LOGIN_REDIRECT_URL = "accounts:home"
+LOGIN_REDIRECT_URL = "deletion:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
 LANGUAGE_CODE = "en-us"

@@ -10,4 +10,5 @@ urlpatterns = [
     path("refunds/", include("refunds.urls")),
     path("inactivity/", include("inactivity.urls")),
     path("", include("accounts.urls")),
+    path("", include("deletion.urls")),
 ]

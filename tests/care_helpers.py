@@ -4,34 +4,20 @@ import copy
 
 from django.contrib.auth.models import Group
 
-from accounts.scenario import load_scenario
 from audit.roles import MARKETING, OPERATIONS, SUPPORT_AGENT
+from deletion.scenario import load_scenario
+from tests.card_scenario import NOW, card_scenario  # noqa: F401  NOW: the care tests' clock
 from tests.factories import StaffUserFactory
 
-NOW = "2026-11-26T15:00:00Z"  # a Thursday (Thanksgiving): business-day rules are exercised
-
-CARD_CALLER = {
-    "now": NOW,
-    "account": {
-        "email": "ana.diaz@example.com",
-        "password": "Demo-pass-2026",
-        "name": "Ana Diaz",
-        "address": {"line1": "12 Oak St", "line2": "", "city": "Dallas", "state": "TX", "zip": "75201"},
-        "address_verified": True,
-    },
-    "prepaid": {
-        "phone_numbers": ["+12145550101"],
-        "payments": [{"at": "-40d", "amount": "25.00", "method": "card", "card_last4": "4242"}],
-        "calls": [{"at": "-3h", "number": "+12145550101", "charge": "1.20", "posted": False}],
-        "autopay": True,
-    },
-    "debit": {
+CARD_CALLER = card_scenario(
+    account={"email": "ana.diaz@example.com"},
+    phone="+12145550101",
+    debit={
         "inmate": "Johnny Roebuck",
         "facility": "Dallas County Jail",
         "deposits": [{"at": "-9d", "amount": "50.00"}],
     },
-    "messaging": {"stamps": 12},
-}
+)
 
 
 def caller_account(**account_overrides):

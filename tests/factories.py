@@ -10,16 +10,9 @@ import uuid
 import factory
 from django.utils import timezone
 
-from accounts.models import (
-    Account,
-    AccountDeletion,
-    Address,
-    RetiredEmail,
-    ServiceClosure,
-    User,
-    retired_email_digest,
-)
+from accounts.models import Account, Address, RetiredEmail, User, retired_email_digest
 from debit.models import DebitAccount, DebitLink, Deposit
+from deletion.models import AccountDeletion, ServiceClosure
 from directbill.models import Charge, ClosureRequest, DirectBillAccount, Statement
 from facilities.models import Facility, IncarceratedPerson
 from messaging.models import StampEntry

@@ -6,9 +6,10 @@ import time_machine
 from django.core import mail
 from django.urls import reverse
 
-from accounts.models import AccountDeletion, Address
+from accounts.models import Address
 from audit.models import AuditEvent
 from audit.roles import OPERATIONS, SUPPORT_AGENT
+from deletion.models import AccountDeletion
 from refunds.models import Check, Refund
 from tests import factories
 from tests.care_helpers import NOW, caller_account, staff_in
@@ -109,7 +110,7 @@ def test_delete_on_behalf_refuses_a_stale_preview(agent_client):
 
 
 def test_web_deletion_writes_its_audit_row_too():
-    from accounts.deletion import delete_account
+    from deletion.services import delete_account
 
     account = caller_account()
     delete_account(account, actor=account.user, channel="web")
@@ -173,7 +174,7 @@ def test_verify_address_with_the_caller(agent_client):
 
 
 def test_resend_tracking_link_to_the_kept_email_or_a_given_one(agent_client):
-    from accounts.deletion import delete_account
+    from deletion.services import delete_account
 
     account = caller_account()
     deletion = delete_account(account, actor=account.user, channel="web")
@@ -185,15 +186,15 @@ def test_resend_tracking_link_to_the_kept_email_or_a_given_one(agent_client):
 
 
 def test_resend_tracking_link_email_has_the_signed_link(agent_client, django_capture_on_commit_callbacks):
-    from accounts import care
-    from accounts.deletion import delete_account
+    from care import services as care
+    from deletion.services import delete_account
     from refunds.tracking import tracking_path
 
     account = caller_account()
     deletion = delete_account(account, actor=account.user, channel="web")
     with django_capture_on_commit_callbacks(execute=True):
         sent_to = care.resend_tracking_link(
-            deletion=deletion, agent=agent_client.agent, call_reference="CALL-6", to_email="new@example.org"
+            deletion=deletion, actor=agent_client.agent, call_reference="CALL-6", to_email="new@example.org"
         )
     assert sent_to == "new@example.org"
     assert mail.outbox[-1].to == ["new@example.org"]
@@ -274,10 +275,10 @@ def test_check_actions_refuse_the_wrong_state_without_an_audit_row(ops_client):
 
 
 def test_deleted_account_page_shows_closures_refunds_and_who_deleted_it(agent_client):
-    from accounts import care
+    from care import services as care
 
     account = caller_account()
-    care.delete_on_behalf(account=account, agent=agent_client.agent, call_reference="CALL-42")
+    care.delete_on_behalf(account=account, actor=agent_client.agent, call_reference="CALL-42")
     page = agent_client.get(reverse("admin:accounts_account_change", args=[account.pk]))
     html = page.content.decode()
     assert page.status_code == 200
@@ -287,7 +288,7 @@ def test_deleted_account_page_shows_closures_refunds_and_who_deleted_it(agent_cl
 
 
 def test_delete_on_behalf_waits_for_a_verified_address_when_a_check_is_owed(agent_client):
-    from accounts import care
+    from care import services as care
 
     account = caller_account()
     factories.PaymentFactory(prepaid_account=account.prepaid, method="western_union", amount_cents=500)
@@ -295,6 +296,6 @@ def test_delete_on_behalf_waits_for_a_verified_address_when_a_check_is_owed(agen
     page = agent_client.get(reverse("admin:accounts_account_care_delete", args=[account.pk]))
     assert "Verify the mailing address with the caller first" in page.content.decode()
     with pytest.raises(care.CareError) as refused:
-        care.delete_on_behalf(account=account, agent=agent_client.agent, call_reference="CALL-1")
+        care.delete_on_behalf(account=account, actor=agent_client.agent, call_reference="CALL-1")
     assert refused.value.code == "address_unverified"
     assert not AuditEvent.objects.exists()

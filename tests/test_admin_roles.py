@@ -5,10 +5,10 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from accounts.deletion import delete_account
 from audit.models import AuditEvent
 from audit.roles import MARKETING, OPERATIONS, SUPPORT_AGENT
 from audit.services import record
+from deletion.services import delete_account
 from refunds.models import Check, Refund
 from tests import factories
 from tests.care_helpers import NOW, caller_account, staff_in

@@ -1,10 +1,10 @@
 """Agents find the caller's account among many: by the phone number however it is said, by email, name,
-ZIP code and the incarcerated person's name, in accounts.search and on the admin's account list."""
+ZIP code and the incarcerated person's name, in care.search and on the admin's account list."""
 
 import pytest
 from django.urls import reverse
 
-from accounts.search import parse_phone, search_account_ids
+from care.search import parse_phone, search_account_ids
 from tests import factories
 from tests.care_helpers import caller_account
 

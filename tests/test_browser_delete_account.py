@@ -6,30 +6,16 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from accounts.models import Account, AccountDeletion
-from accounts.scenario import load_scenario
+from accounts.models import Account
+from deletion.models import AccountDeletion
+from deletion.scenario import load_scenario
 from refunds.models import Refund
+from tests.card_scenario import PASSWORD, card_scenario
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 EMAIL = "card@example.test"
-PASSWORD = "Demo-pass-2026"
-SCENARIO = {
-    "account": {
-        "email": EMAIL,
-        "password": PASSWORD,
-        "name": "Carla Reyes",
-        "address": {"line1": "12 Oak St", "line2": "", "city": "Dallas", "state": "TX", "zip": "75201"},
-        "address_verified": True,
-    },
-    "prepaid": {
-        "phone_numbers": ["+12145550100"],
-        "payments": [{"at": "-40d", "amount": "25.00", "method": "card", "card_last4": "4242"}],
-        "calls": [{"at": "-3h", "number": "+12145550100", "charge": "1.20", "posted": False}],
-        "autopay": True,
-    },
-    "messaging": {"stamps": 12},
-}
+SCENARIO = card_scenario(account={"email": EMAIL, "name": "Carla Reyes"}, now=None)
 
 
 def sign_in(page, base):

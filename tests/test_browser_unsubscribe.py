@@ -52,7 +52,7 @@ def state(sub, fake):
 
 
 def open_step1(page, base):
-    page.goto(base + reverse("accounts:home"))
+    page.goto(base + reverse("deletion:home"))
     page.get_by_role("link", name=f"Unsubscribe from {FACILITY}").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Before you go, tell us why")
 
@@ -83,7 +83,7 @@ def test_stay_enrolled_from_each_step_returns_to_my_account_unchanged(setup, pag
         page.get_by_role("link", name="Continue to cancel").click()
         expect(page.get_by_role("button", name="Complete Cancellation")).to_be_visible()
     page.get_by_role("button", name="Stay Enrolled").click()
-    expect(page).to_have_url(base + reverse("accounts:home"))
+    expect(page).to_have_url(base + reverse("deletion:home"))
     expect(page.locator("#video-subscriptions")).to_contain_text("Active: renews on")
     assert state(sub, fake) == before
     answer = UnsubscribeAnswer.objects.get()

@@ -5,8 +5,9 @@ import threading
 import pytest
 from django.db import connection
 
-from accounts.deletion import delete_account
-from accounts.models import Account, AccountDeletion, ServiceClosure
+from accounts.models import Account
+from deletion.models import AccountDeletion, ServiceClosure
+from deletion.services import delete_account
 from prepaid.models import LedgerEntry
 from refunds.models import Check, Refund
 

@@ -9,8 +9,8 @@ import time_machine
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from accounts.deletion import delete_account, plan_deletion
-from accounts.scenario import load_scenario
+from deletion.scenario import load_scenario
+from deletion.services import delete_account, plan_deletion
 from prepaid.models import CARD_METHODS
 from refunds.models import Refund
 

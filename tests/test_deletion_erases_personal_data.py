@@ -7,8 +7,8 @@ import pytest
 import time_machine
 from django.contrib.auth import get_user_model
 
-from accounts.deletion import delete_account, find_deletion_by_email
 from accounts.models import Account, Address, RetiredEmail
+from deletion.services import delete_account, find_deletion_by_email
 from prepaid.models import PhoneNumber
 from refunds.models import Check
 

@@ -7,9 +7,9 @@ import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from accounts.deletion import delete_account, plan_deletion
-from accounts.demo import long_history
-from accounts.scenario import load_scenario
+from deletion.demo import long_history
+from deletion.scenario import load_scenario
+from deletion.services import delete_account, plan_deletion
 
 NOW = datetime.fromisoformat("2026-11-26T15:00:00+00:00")
 

@@ -2,8 +2,8 @@
 
 import pytest
 
-from accounts.deletion import delete_account
 from accounts.models import Account
+from deletion.services import delete_account
 from refunds.tracking import tracking_path
 
 from .deletion_helpers import SCENARIOS, cli, load

@@ -14,8 +14,8 @@ from tests import factories
 
 # Ledgers, money movements and audit rows are written only by services: the admin shows them read-only.
 VIEW_ONLY = {
-    "accounts.AccountDeletion",
-    "accounts.ServiceClosure",
+    "deletion.AccountDeletion",
+    "deletion.ServiceClosure",
     "accounts.RetiredEmail",
     "prepaid.Payment",
     "prepaid.Call",

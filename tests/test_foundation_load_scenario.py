@@ -93,7 +93,7 @@ def test_design_example_creates_exactly_that_state(capsys):
 
 
 def test_posted_calls_are_deducted_from_the_balance(tmp_path):
-    from accounts.scenario import load_scenario
+    from deletion.scenario import load_scenario
 
     account = load_scenario(
         data={

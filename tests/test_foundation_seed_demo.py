@@ -5,8 +5,8 @@ from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
-from accounts.demo import ADMIN_EMAIL, DEMO_PASSWORD, DEMO_SCENARIOS
 from accounts.models import Account
+from deletion.demo import ADMIN_EMAIL, DEMO_PASSWORD, DEMO_SCENARIOS
 from messaging.models import StampEntry
 
 pytestmark = pytest.mark.django_db

@@ -9,7 +9,7 @@ import time_machine
 from celery import signals
 from django.urls import reverse
 
-from accounts.deletion import delete_account
+from deletion.services import delete_account
 from securus.logging import ContextFilter, JsonFormatter, _task_postrun, _task_prerun, current, log_context
 from tests.care_helpers import NOW, caller_account
 

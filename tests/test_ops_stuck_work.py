@@ -7,7 +7,7 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from audit.stuck import business_days_back, stuck_work
+from care.stuck import business_days_back, stuck_work
 from refunds.models import Check, Refund
 from tests import factories
 from video.models import Subscription

@@ -23,13 +23,15 @@ from django.db import transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
 
-from accounts.closers import RefundLine, local_today
+from accounts.addresses import ADDRESS_FIELDS, normalize_address
 from audit.models import AuditEvent
 from audit.services import record
-from refunds.check_care import ADDRESS_FIELDS, reissue_check
+from care.checks import reissue_check
 from refunds.issuing import check_to, refund_for_line, save_refunds
 from refunds.models import Check, Refund
-from refunds.schedule import check_refund_window
+from refunds.windows import check_refund_window
+from securus.closer_types import RefundLine, local_today
+from securus.errors import Refused
 from securus.money import format_cents
 from securus.rules import rules_in_force
 
@@ -41,11 +43,8 @@ RETURNED_GRACE_DAYS = 30  # customer care's time to find a new address before a 
 OWED = (UnclaimedItem.Status.OPEN, UnclaimedItem.Status.LETTER_SENT)
 
 
-class UnclaimedError(Exception):
-    def __init__(self, message: str, code: str):
-        super().__init__(message)
-        self.message = message
-        self.code = code
+class UnclaimedError(Refused):
+    """An unclaimed-property action was refused; `message` is written for the agent."""
 
 
 # --- rules ------------------------------------------------------------------------------------------
@@ -332,8 +331,6 @@ def claim_item(
 
 
 def _check_for_held(item: UnclaimedItem, given: dict, *, now) -> Check:
-    from accounts.addresses import normalize_address
-
     if any(given.values()):
         address = normalize_address(**given).as_fields()
     else:

@@ -2,10 +2,11 @@
 with no refund of sessions or subscription fees."""
 
 import logging
+from dataclasses import dataclass
 
 from django.db import transaction
 
-from accounts.closers import ServicePreview
+from securus.closer_types import ServicePreview
 from securus.money import dollars
 
 from .models import Session, Subscription
@@ -16,11 +17,19 @@ log = logging.getLogger(__name__)
 SESSIONS_LISTED = 20
 
 
+@dataclass(frozen=True)
+class VideoData:
+    sessions: list  # the next scheduled visits, listed on the Delete Account page
+    session_count: int
+    subscription_ids: list[int]
+    billed_ids: list[int]  # subscriptions Stripe must stop renewing after commit
+
+
 class VideoCloser:
     service = "video"
     title = "VideoConnect"
 
-    def preview(self, account, *, now) -> ServicePreview | None:
+    def preview(self, account, *, now) -> ServicePreview[VideoData] | None:
         sessions = Session.objects.filter(account=account, status=Session.Status.SCHEDULED)
         subscriptions = Subscription.objects.filter(account=account).exclude(status=Subscription.Status.ENDED)
         session_count = sessions.count()
@@ -54,26 +63,44 @@ class VideoCloser:
             details=details,
             warnings=warnings,
             report={"sessions_voided": session_count, "subscriptions_cancelled": len(open_subs)},
-            data={
-                "sessions": upcoming,
-                "session_count": session_count,
-                "subscription_ids": [s.pk for s in open_subs],
-                "billed_ids": [s.pk for s in open_subs if s.stripe_subscription_id],
-            },
+            data=VideoData(
+                sessions=upcoming,
+                session_count=session_count,
+                subscription_ids=[s.pk for s in open_subs],
+                billed_ids=[s.pk for s in open_subs if s.stripe_subscription_id],
+            ),
+            template="video/_delete_preview.html",
         )
 
-    def close(self, account, deletion, preview: ServicePreview, *, now) -> dict:
+    def close(self, account, deletion, preview: ServicePreview[VideoData], *, now) -> dict:
         Session.objects.filter(account=account, status=Session.Status.SCHEDULED).update(
             status=Session.Status.VOIDED, status_changed_at=now
         )
-        Subscription.objects.filter(pk__in=preview.data["subscription_ids"]).update(
+        Subscription.objects.filter(pk__in=preview.data.subscription_ids).update(
             status=Subscription.Status.ENDED, ended_at=now, canceled_at=now, cancel_at_period_end=False
         )
-        Subscription.objects.filter(pk__in=preview.data["billed_ids"]).update(stripe_stop_pending=True)
-        billed = preview.data["billed_ids"]
+        Subscription.objects.filter(pk__in=preview.data.billed_ids).update(stripe_stop_pending=True)
+        billed = preview.data.billed_ids
         if billed:
             transaction.on_commit(lambda: _stop_renewals(billed))
         return preview.report
+
+    def receipt_lines(self, outcome: dict) -> list[str]:
+        """What the receipt says, from the outcome recorded at deletion."""
+        sessions, subs = (
+            int(outcome.get("sessions_voided") or 0),
+            int(outcome.get("subscriptions_cancelled") or 0),
+        )
+        lines = []
+        if sessions:
+            lines.append(
+                f"{sessions} scheduled video session{'s were' if sessions != 1 else ' was'} cancelled, without refund."
+            )
+        if subs:
+            lines.append(
+                f"{subs} VideoConnect Unlimited subscription{'s' if subs != 1 else ''} ended and will not renew."
+            )
+        return lines or ["Your VideoConnect services ended."]
 
 
 def _stop_renewals(subscription_ids) -> None:

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from accounts.models import Account
 from facilities.models import Facility
+from securus.errors import Refused
 
 from . import gateway
 from .models import Subscription, UnsubscribeAnswer, UnsubscribeReason
@@ -25,11 +26,8 @@ UNLIMITED_PRICE_CENTS = getattr(settings, "VIDEO_UNLIMITED_PRICE_CENTS", 2999)
 OPEN = ~Q(status=Subscription.Status.ENDED)
 
 
-class VideoError(Exception):
-    def __init__(self, message, code):
-        super().__init__(message)
-        self.message = message
-        self.code = code
+class VideoError(Refused):
+    """A subscription or visit action was refused; `message` is written for the family member."""
 
 
 # ---- selectors -------------------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from . import sessions as session_service
 from . import subscriptions as service
 from .models import Session, Subscription, UnsubscribeReason
 
-HOME = "accounts:home"
+HOME = "deletion:home"
 # Test cards the local demo offers in place of Stripe.js (which cannot load offline).
 DEMO_CARDS = [("tok_visa", "Visa ending 4242"), ("tok_mastercard", "Mastercard ending 4444")]
 

@@ -6,28 +6,10 @@ import pytest
 import time_machine
 from django.test import Client
 
-from accounts.scenario import load_scenario
+from deletion.scenario import load_scenario
+from tests.card_scenario import NOW, PASSWORD, card_scenario  # noqa: F401  PASSWORD: for the tests here
 
-NOW = "2026-11-26T15:00:00Z"  # a Thursday; card refunds skip Thanksgiving weekend rules via business days
-PASSWORD = "Demo-pass-2026"
-
-CARD_SCENARIO = {
-    "now": NOW,
-    "account": {
-        "email": "ana@example.com",
-        "password": PASSWORD,
-        "name": "Ana Diaz",
-        "address": {"line1": "12 Oak St", "line2": "", "city": "Dallas", "state": "TX", "zip": "75201"},
-        "address_verified": True,
-    },
-    "prepaid": {
-        "phone_numbers": ["+12145550100"],
-        "payments": [{"at": "-40d", "amount": "25.00", "method": "card", "card_last4": "4242"}],
-        "calls": [{"at": "-3h", "number": "+12145550100", "charge": "1.20", "posted": False}],
-        "autopay": True,
-    },
-    "messaging": {"stamps": 12},
-}
+CARD_SCENARIO = card_scenario()
 
 
 @pytest.fixture

@@ -45,7 +45,7 @@ def build(n: int):
 def page_queries(account) -> tuple[int, str]:
     client = signed_in(account)
     with CaptureQueriesContext(connection) as queries:
-        response = client.get(reverse("accounts:home"))
+        response = client.get(reverse("deletion:home"))
     assert response.status_code == 200
     return len(queries), response.content.decode()
 

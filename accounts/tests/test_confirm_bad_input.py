@@ -6,9 +6,9 @@ from django.urls import reverse
 from accounts.models import Account
 
 from .conftest import PASSWORD, make_account, signed_in
-from .helpers import fingerprint_of, world_state
+from .helpers import element_attrs, fingerprint_of, world_state
 
-CONFIRM = "accounts:delete_confirm"
+CONFIRM = "deletion:delete_confirm"
 
 
 @pytest.mark.parametrize(
@@ -28,10 +28,11 @@ def test_bad_confirm_changes_nothing(card_account, client_for, data, field, mess
     html = response.content.decode()
     assert message in html
     assert "Nothing has been deleted." in html
-    # The message is tied to its field for screen readers.
+    # The message is tied to its field for screen readers: the field itself points at it.
     assert f'id="id_{field}_error"' in html
-    assert f'aria-describedby="id_{field}_error"' in html or f'id="id_{field}"' in html
-    assert 'aria-invalid="true"' in html
+    attrs = element_attrs(html, f"id_{field}")
+    assert f"id_{field}_error" in attrs.get("aria-describedby", "").split()
+    assert attrs.get("aria-invalid") == "true"
     assert world_state(card_account) == before
 
 

@@ -3,7 +3,7 @@
 from django.core import mail
 from django.urls import reverse
 
-from accounts.models import AccountDeletion, ServiceClosure
+from deletion.models import AccountDeletion, ServiceClosure
 from refunds.models import Refund
 
 from .conftest import PASSWORD
@@ -12,7 +12,7 @@ from .helpers import fingerprint_of
 
 def test_replayed_post_deletes_once(card_account, client_for, django_capture_on_commit_callbacks):
     data = {"password": PASSWORD, "understand": "on", "fingerprint": fingerprint_of(client_for)}
-    url = reverse("accounts:delete_confirm")
+    url = reverse("deletion:delete_confirm")
     with django_capture_on_commit_callbacks(execute=True):
         first = client_for.post(url, data)
         second = client_for.post(url, data)  # the same browser sends it again (refresh, back, double click)
@@ -30,7 +30,7 @@ def test_replayed_post_deletes_once(card_account, client_for, django_capture_on_
 
 def test_replay_from_a_browser_without_the_session_lands_on_sign_in(card_account, client_for, client):
     data = {"password": PASSWORD, "understand": "on", "fingerprint": fingerprint_of(client_for)}
-    url = reverse("accounts:delete_confirm")
+    url = reverse("deletion:delete_confirm")
     client_for.post(url, data)
     replay = client.post(url, data, follow=True)  # a stranger's or stale replay: no session at all
     assert replay.status_code == 200

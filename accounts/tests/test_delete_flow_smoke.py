@@ -5,14 +5,14 @@ import re
 from django.core import mail
 from django.urls import reverse
 
-from accounts.models import AccountDeletion
+from deletion.models import AccountDeletion
 from refunds.models import Refund
 
 from .conftest import PASSWORD
 
 
 def test_preview_confirm_receipt(card_account, client_for, django_capture_on_commit_callbacks):
-    page = client_for.get(reverse("accounts:delete"))
+    page = client_for.get(reverse("deletion:delete"))
     assert page.status_code == 200
     html = page.content.decode()
     assert "$23.80" in html  # $25.00 balance less $1.20 of calls from the last 24 hours
@@ -22,7 +22,7 @@ def test_preview_confirm_receipt(card_account, client_for, django_capture_on_com
 
     with django_capture_on_commit_callbacks(execute=True):
         done = client_for.post(
-            reverse("accounts:delete_confirm"),
+            reverse("deletion:delete_confirm"),
             {"password": PASSWORD, "understand": "on", "fingerprint": fingerprint},
         )
     assert done.status_code == 302
@@ -35,4 +35,4 @@ def test_preview_confirm_receipt(card_account, client_for, django_capture_on_com
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == ["ana@example.com"]
     assert "/refunds/track/" in mail.outbox[0].body
-    assert client_for.get(reverse("accounts:home")).status_code == 302  # signed out
+    assert client_for.get(reverse("deletion:home")).status_code == 302  # signed out

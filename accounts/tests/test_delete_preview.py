@@ -6,8 +6,9 @@ import re
 
 from django.urls import reverse
 
-from accounts.deletion import plan_deletion
-from accounts.models import AccountDeletion, Address
+from accounts.models import Address
+from deletion.models import AccountDeletion
+from deletion.services import plan_deletion
 
 from .conftest import PASSWORD, make_account, signed_in
 from .helpers import fingerprint_of
@@ -30,7 +31,7 @@ EVERYTHING = {
 
 
 def test_card_route_and_dates(card_account, client_for):
-    html = client_for.get(reverse("accounts:delete")).content.decode()
+    html = client_for.get(reverse("deletion:delete")).content.decode()
     assert "$23.80" in html and "Visa ending in 4242" in html
     # Thursday Nov 26, 2026 is Thanksgiving: 2-3 business days later is Mon Nov 30 to Tue Dec 1.
     assert "Monday, November 30" in html and "Tuesday, December 1, 2026" in html
@@ -42,12 +43,12 @@ def test_card_route_and_dates(card_account, client_for):
 def test_check_route_waits_for_a_confirmed_address(db, frozen):
     account = make_account(prepaid=EVERYTHING["prepaid"], account={"address_verified": False})
     client = signed_in(account)
-    html = client.get(reverse("accounts:delete")).content.decode()
+    html = client.get(reverse("deletion:delete")).content.decode()
     assert "$37.50" in html and "paper check" in html and "12 OAK ST" in html
     assert 'id="delete-form"' not in html  # cannot continue before confirming
     # Posting the confirm anyway is refused by the orchestrator, and says why.
     refused = client.post(
-        reverse("accounts:delete_confirm"),
+        reverse("deletion:delete_confirm"),
         {"password": PASSWORD, "understand": "on", "fingerprint": plan_deletion(account).fingerprint},
         follow=True,
     )
@@ -55,9 +56,9 @@ def test_check_route_waits_for_a_confirmed_address(db, frozen):
     assert not AccountDeletion.objects.exists()
 
     shown = re.search(r'name="shown" value="([^"]+)"', html)[1]
-    client.post(reverse("accounts:delete"), {"confirm": "on", "shown": shown})
+    client.post(reverse("deletion:delete"), {"confirm": "on", "shown": shown})
     assert Address.objects.get(account=account).verified_at is not None
-    html = client.get(reverse("accounts:delete")).content.decode()
+    html = client.get(reverse("deletion:delete")).content.decode()
     assert 'id="delete-form"' in html
 
 
@@ -66,7 +67,7 @@ def test_an_old_confirmation_must_be_renewed(db, frozen):
     Address.objects.filter(account=account).update(
         verified_at=datetime.datetime(2026, 10, 1, tzinfo=datetime.UTC)
     )
-    html = signed_in(account).get(reverse("accounts:delete")).content.decode()
+    html = signed_in(account).get(reverse("deletion:delete")).content.decode()
     assert "Confirm address" in html and 'id="delete-form"' not in html
 
 
@@ -74,7 +75,7 @@ def test_confirming_an_address_that_changed_meanwhile_confirms_nothing(db, froze
     account = make_account(prepaid=EVERYTHING["prepaid"], account={"address_verified": False})
     client = signed_in(account)
     response = client.post(
-        reverse("accounts:delete"), {"confirm": "on", "shown": "1 OTHER RD, DALLAS, TX 75201"}
+        reverse("deletion:delete"), {"confirm": "on", "shown": "1 OTHER RD, DALLAS, TX 75201"}
     )
     assert response.status_code == 302
     assert Address.objects.get(account=account).verified_at is None
@@ -82,7 +83,7 @@ def test_confirming_an_address_that_changed_meanwhile_confirms_nothing(db, froze
 
 def test_every_service_is_explained(db, frozen):
     account = make_account(**{k: v for k, v in EVERYTHING.items()})
-    html = signed_in(account).get(reverse("accounts:delete")).content.decode()
+    html = signed_in(account).get(reverse("deletion:delete")).content.decode()
     assert "Direct Bill" in html and "final statement, due 20 days after its date" in html
     assert "$50.00" in html and "stays in their account" in html  # debit deposits stay
     assert "12 stamps forfeited" in html
@@ -97,7 +98,7 @@ def test_changed_account_shows_the_new_preview(card_account, client_for):
 
     StampEntryFactory(account=card_account, stamps=5)  # something changed after the page was read
     response = client_for.post(
-        reverse("accounts:delete_confirm"), {"password": PASSWORD, "understand": "on", "fingerprint": stale}
+        reverse("deletion:delete_confirm"), {"password": PASSWORD, "understand": "on", "fingerprint": stale}
     )
     assert response.status_code == 409
     html = response.content.decode()

@@ -9,15 +9,15 @@ from .helpers import fingerprint_of
 
 def test_every_session_ends(card_account, client_for):
     laptop = signed_in(card_account)
-    assert laptop.get(reverse("accounts:home")).status_code == 200
+    assert laptop.get(reverse("deletion:home")).status_code == 200
 
     client_for.post(
-        reverse("accounts:delete_confirm"),
+        reverse("deletion:delete_confirm"),
         {"password": PASSWORD, "understand": "on", "fingerprint": fingerprint_of(client_for)},
     )
     assert SESSION_KEY not in client_for.session
     for client in (client_for, laptop):
-        response = client.get(reverse("accounts:home"))
+        response = client.get(reverse("deletion:home"))
         assert response.status_code == 302
         assert response["Location"].startswith(reverse("accounts:login"))
     # The laptop's session was signed with the old password's hash, which no longer matches.

@@ -4,7 +4,7 @@ the deletion is committed, with the tracking link."""
 from django.core import signing
 from django.urls import reverse
 
-from accounts.models import AccountDeletion
+from deletion.models import AccountDeletion
 from refunds.tracking import tracking_path, tracking_token
 
 from .conftest import PASSWORD
@@ -14,7 +14,7 @@ from .helpers import fingerprint_of
 def delete(client, capture):
     with capture(execute=True):
         return client.post(
-            reverse("accounts:delete_confirm"),
+            reverse("deletion:delete_confirm"),
             {"password": PASSWORD, "understand": "on", "fingerprint": fingerprint_of(client)},
         )
 
@@ -38,7 +38,7 @@ def test_forged_or_guessed_links_are_not_found(
     deletion = AccountDeletion.objects.get(account=card_account)
     forged = signing.dumps({"d": deletion.pk}, salt="someone-else", compress=True)
     for token in (forged, str(deletion.pk), tracking_token(deletion.pk)[:-2] + "xx"):
-        assert client.get(reverse("accounts:delete_done", args=[token])).status_code == 404
+        assert client.get(reverse("deletion:delete_done", args=[token])).status_code == 404
 
 
 def test_email_is_sent_after_commit_with_the_tracking_link(
@@ -46,7 +46,7 @@ def test_email_is_sent_after_commit_with_the_tracking_link(
 ):
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         client_for.post(
-            reverse("accounts:delete_confirm"),
+            reverse("deletion:delete_confirm"),
             {"password": PASSWORD, "understand": "on", "fingerprint": fingerprint_of(client_for)},
         )
     assert mailoutbox == []  # nothing leaves before the commit

@@ -9,18 +9,18 @@ from .helpers import fingerprint_of
 def test_sign_in_with_email_in_any_case(card_account, client):
     response = client.post(reverse("accounts:login"), {"username": "ANA@Example.com", "password": PASSWORD})
     assert response.status_code == 302
-    assert response["Location"] == reverse("accounts:home")
+    assert response["Location"] == reverse("deletion:home")
 
 
 def test_deleted_account_cannot_sign_in_and_is_told_why(card_account, client_for, client):
     client_for.post(
-        reverse("accounts:delete_confirm"),
+        reverse("deletion:delete_confirm"),
         {"password": PASSWORD, "understand": "on", "fingerprint": fingerprint_of(client_for)},
     )
     response = client.post(reverse("accounts:login"), {"username": "ana@example.com", "password": PASSWORD})
     assert response.status_code == 200
     assert "was deleted, so it can no longer be signed in to" in response.content.decode()
-    assert client.get(reverse("accounts:home")).status_code == 302
+    assert client.get(reverse("deletion:home")).status_code == 302
 
 
 def test_password_reset_sends_a_link_to_our_page(card_account, client, mailoutbox):
@@ -37,6 +37,6 @@ def test_staff_have_no_account_page(db, client):
     from tests.factories import StaffUserFactory
 
     client.force_login(StaffUserFactory())
-    response = client.get(reverse("accounts:home"))
+    response = client.get(reverse("deletion:home"))
     assert response.status_code == 302
     assert response["Location"] == reverse("admin:index")

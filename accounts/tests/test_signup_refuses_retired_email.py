@@ -30,7 +30,7 @@ def test_a_new_email_opens_an_account_and_signs_in(client):
     user = User.objects.get(email__iexact="ana.new@example.com")
     assert user.email == "ana.new@example.com"
     assert Account.objects.get(user=user).name == "Ana Diaz"
-    assert client.get(reverse("accounts:home")).status_code == 200
+    assert client.get(reverse("deletion:home")).status_code == 200
 
 
 @pytest.mark.django_db

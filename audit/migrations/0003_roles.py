@@ -1,18 +1,16 @@
 """Creates the Support agent, Operations and Marketing groups (see audit/roles.py)."""
 
-from django.contrib.auth.management import create_permissions
 from django.db import migrations
 
-from audit.roles import ROLE_PERMISSIONS, sync_roles
+from audit.roles import ROLE_PERMISSIONS, create_all_permissions, sync_roles
 
 
 def forwards(apps, schema_editor):
-    # Permissions are normally created after all migrations; create them now so the groups can get them.
-    for app_config in apps.get_app_configs():
-        app_config.models_module = True
-        create_permissions(app_config, apps=apps, verbosity=0)
-        app_config.models_module = None
-    sync_roles(Group=apps.get_model("auth", "Group"), Permission=apps.get_model("auth", "Permission"))
+    create_all_permissions(apps)
+    # Lenient: on a fresh database the deletion app's models may not be in the state yet; 0004 syncs again.
+    sync_roles(
+        Group=apps.get_model("auth", "Group"), Permission=apps.get_model("auth", "Permission"), strict=False
+    )
 
 
 def backwards(apps, schema_editor):

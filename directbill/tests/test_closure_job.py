@@ -7,7 +7,8 @@ import pytest
 import time_machine
 from django.core import mail
 
-from accounts.models import Account, AccountDeletion
+from accounts.models import Account
+from deletion.models import AccountDeletion
 from directbill import tasks
 from directbill.models import Charge, ClosureRequest, DirectBillAccount, Statement
 

@@ -4,7 +4,8 @@ from datetime import date
 
 from django.utils import timezone
 
-from accounts.models import Account, AccountDeletion
+from accounts.models import Account
+from deletion.models import AccountDeletion
 from prepaid.models import Payment, PrepaidAccount
 from refunds.models import Check, Refund, RefundEvent
 

@@ -9,7 +9,7 @@ from django.core import mail
 from django.core.management import call_command
 from django.db import connection
 
-from accounts.models import AccountDeletion
+from deletion.models import AccountDeletion
 from refunds import checks
 from refunds.models import Check, CheckRun
 

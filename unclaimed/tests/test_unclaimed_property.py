@@ -10,9 +10,10 @@ import pytest
 import time_machine
 from django.core.management import call_command
 
+from care import checks as check_care
 from inactivity.sweep import sweep
 from inactivity.tests.helpers import NOW, inactive_prepaid
-from refunds import check_care, checks
+from refunds import checks
 from refunds.models import Check, Refund
 from tests.factories import StaffUserFactory
 from unclaimed.models import DormancyRule, UnclaimedItem

@@ -20,7 +20,7 @@ def test_only_the_next_visits_are_listed_with_a_count_of_the_rest(member, accoun
             account=account, facility=facility, inmate=inmate, scheduled_at=start + datetime.timedelta(days=i)
         )
 
-    page = member.get(reverse("accounts:home")).content.decode()
+    page = member.get(reverse("deletion:home")).content.decode()
 
     assert page.count("Cancel visit</button>") == SESSIONS_SHOWN
     assert "5 more visits scheduled after these" in page

@@ -3,7 +3,7 @@ charged again, even when the task that tells Stripe was never delivered."""
 
 import pytest
 
-from accounts.deletion import delete_account
+from deletion.services import delete_account
 from tests.factories import AccountFactory, FacilityFactory
 from video import subscriptions as service
 from video.models import Subscription

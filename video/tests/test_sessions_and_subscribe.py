@@ -18,7 +18,7 @@ def test_subscribe_creates_customer_card_and_monthly_subscription(member, accoun
     response = member.post(
         reverse("video:subscribe"), {"facility": facility.pk, "payment_method": "tok_visa"}
     )
-    assert response.status_code == 302 and response.url == reverse("accounts:home")
+    assert response.status_code == 302 and response.url == reverse("deletion:home")
     sub = Subscription.objects.get(account=account)
     remote = fake_stripe.get("subscriptions", sub.stripe_subscription_id)
     customer = fake_stripe.get("customers", sub.stripe_customer_id)
@@ -29,7 +29,7 @@ def test_subscribe_creates_customer_card_and_monthly_subscription(member, accoun
     assert sub.current_period_end == datetime.datetime.fromtimestamp(
         remote["current_period_end"], tz=datetime.UTC
     )
-    page = member.get(reverse("accounts:home")).content.decode()
+    page = member.get(reverse("deletion:home")).content.decode()
     assert "Tarrant County Corrections Center" in page and "Unsubscribe" in page and "$29.99 a month" in page
 
 
@@ -48,7 +48,7 @@ def test_account_cards_show_end_date_and_resume_for_a_cancelled_subscription(mem
     service.complete_cancellation(
         answer=service.answer_reason(subscription=subscribed, reason=reasons["quality"])
     )
-    page = member.get(reverse("accounts:home")).content.decode()
+    page = member.get(reverse("deletion:home")).content.decode()
     subscribed.refresh_from_db()
     assert f"until <strong>{subscribed.current_period_end.astimezone():%B %-d, %Y}</strong>" in page
     assert "Resume" in page and reverse("video:unsubscribe", args=[subscribed.pk]) not in page
@@ -58,10 +58,10 @@ def test_cancel_a_scheduled_visit_before_it_starts(member, account):
     visit = SessionFactory(
         account=account, scheduled_at=datetime.datetime.now(tz=datetime.UTC) + datetime.timedelta(days=2)
     )
-    page = member.get(reverse("accounts:home")).content.decode()
+    page = member.get(reverse("deletion:home")).content.decode()
     assert visit.inmate.name in page and reverse("video:cancel_session", args=[visit.pk]) in page
     response = member.post(reverse("video:cancel_session", args=[visit.pk]))
-    assert response.url == reverse("accounts:home")
+    assert response.url == reverse("deletion:home")
     visit.refresh_from_db()
     assert visit.status == Session.Status.CANCELLED and visit.status_changed_at is not None
     changed_at = visit.status_changed_at
@@ -70,7 +70,7 @@ def test_cancel_a_scheduled_visit_before_it_starts(member, account):
     assert visit.status_changed_at == changed_at
     assert (
         reverse("video:cancel_session", args=[visit.pk])
-        not in member.get(reverse("accounts:home")).content.decode()
+        not in member.get(reverse("deletion:home")).content.decode()
     )
 
 
@@ -99,9 +99,9 @@ def test_cancelling_from_the_delete_preview_returns_there_and_never_offsite(memb
         SessionFactory(account=account, scheduled_at=soon),
         SessionFactory(account=account, scheduled_at=soon),
     )
-    back = member.post(reverse("video:cancel_session", args=[first.pk]), {"next": reverse("accounts:delete")})
-    assert back.url == reverse("accounts:delete")
+    back = member.post(reverse("video:cancel_session", args=[first.pk]), {"next": reverse("deletion:delete")})
+    assert back.url == reverse("deletion:delete")
     offsite = member.post(
         reverse("video:cancel_session", args=[second.pk]), {"next": "https://evil.example/"}
     )
-    assert offsite.url == reverse("accounts:home")
+    assert offsite.url == reverse("deletion:home")

@@ -99,7 +99,7 @@ def test_stay_enrolled_from_each_step_changes_nothing_and_keeps_the_answer(
         if step == 3:
             member.get(f"{complete(subscribed)}?answer={answer.pk}")
         response = member.post(reverse("video:unsubscribe_stay", args=[subscribed.pk]), {"answer": answer.pk})
-    assert response.status_code == 302 and response.url == reverse("accounts:home")
+    assert response.status_code == 302 and response.url == reverse("deletion:home")
     assert snapshot(subscribed) == before
     assert len(fake_stripe.requests) == calls_before  # Stripe never asked to change anything
     answer = UnsubscribeAnswer.objects.get()
@@ -170,7 +170,7 @@ def test_resume_before_the_period_ends(member, subscribed, reasons, fake_stripe)
     member.post(complete(subscribed), {"answer": UnsubscribeAnswer.objects.get().pk})
     assert snapshot(subscribed)["cancel_at_period_end"] is True
     response = member.post(reverse("video:resume", args=[subscribed.pk]))
-    assert response.url == reverse("accounts:home")
+    assert response.url == reverse("deletion:home")
     after = snapshot(subscribed)
     assert after["cancel_at_period_end"] is False and after["canceled_at"] is None
     assert (

@@ -33,7 +33,7 @@ def test_failed_payment_marks_past_due_and_the_account_card_says_so(member, fake
     event = fake_stripe.pay_invoice(subscribed.stripe_subscription_id, paid=False)
     assert post(member, fake_stripe, event).status_code == 200
     assert snapshot(subscribed)["status"] == "past_due"
-    page = member.get(reverse("accounts:home")).content.decode()
+    page = member.get(reverse("deletion:home")).content.decode()
     assert "Past due" in page
     # The retried charge succeeds: active again, period moved on.
     post(member, fake_stripe, fake_stripe.pay_invoice(subscribed.stripe_subscription_id, paid=True))
@@ -69,7 +69,7 @@ def test_subscription_deleted_ends_it(member, fake_stripe, subscribed):
     subscribed.refresh_from_db()
     assert after["status"] == "ended"
     assert subscribed.ended_at == datetime.datetime.fromtimestamp(remote["created"] + 5, tz=datetime.UTC)
-    assert subscribed.facility.name not in member.get(reverse("accounts:home")).content.decode()
+    assert subscribed.facility.name not in member.get(reverse("deletion:home")).content.decode()
 
 
 def test_events_for_unknown_subscriptions_are_recorded_and_ignored(client, fake_stripe, subscribed):

@@ -2,11 +2,12 @@
 
 from django.utils import timezone
 
+from accounts.models import Account
 from refunds.models import Refund
 from securus.money import format_cents
 
-from .deletion import find_deletion_by_email, plan_deletion
-from .models import Account, AccountDeletion
+from .models import AccountDeletion
+from .services import find_deletion_by_email, plan_deletion
 
 
 def refund_report(refund: Refund) -> dict:

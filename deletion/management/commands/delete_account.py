@@ -2,8 +2,9 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from accounts.deletion import DeletionError, delete_account, find_deletion_by_email
-from accounts.models import Account, AccountDeletion, Address
+from accounts.models import Account, Address
+from deletion.models import AccountDeletion
+from deletion.services import DeletionError, delete_account, find_deletion_by_email
 
 
 class Command(BaseCommand):

@@ -5,15 +5,10 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
 
-from refunds.tracking import tracking_path
+from refunds.tracking import tracking_url
 
 from .models import AccountDeletion
 from .selectors import deletion_receipt
-
-
-def tracking_url(*, deletion: AccountDeletion, base_url: str) -> str:
-    """Absolute tracking link; `base_url` is the site root the person used (scheme and host)."""
-    return base_url.rstrip("/") + tracking_path(deletion.pk)
 
 
 def send_deletion_receipt(*, deletion: AccountDeletion, to_email: str, base_url: str) -> None:
@@ -26,11 +21,11 @@ def send_deletion_receipt(*, deletion: AccountDeletion, to_email: str, base_url:
         fresh = AccountDeletion.objects.get(pk=deletion_id)
         context = {
             "receipt": deletion_receipt(fresh),
-            "tracking_url": tracking_url(deletion=fresh, base_url=base_url),
+            "tracking_url": tracking_url(fresh.pk, base_url=base_url),
         }
         send_mail(
             subject="Your Securus Online account has been deleted",
-            message=render_to_string("accounts/email/deletion_receipt.txt", context),
+            message=render_to_string("deletion/email/deletion_receipt.txt", context),
             from_email=settings.DEFAULT_FROM_EMAIL,
             recipient_list=[to_email],
         )

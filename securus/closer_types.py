@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Generic, TypeVar
 
 from django.utils import timezone
 
@@ -21,8 +22,11 @@ class RefundLine:
     parts: int = 1  # card charges this amount is spread over, when lines are merged by route
 
 
+Data = TypeVar("Data")
+
+
 @dataclass(frozen=True)
-class ServicePreview:
+class ServicePreview(Generic[Data]):
     """What deleting will do to one service. `report` is that service's part of the deletion report;
     `close()` carries out exactly this preview and records `report` as its outcome."""
 
@@ -33,7 +37,10 @@ class ServicePreview:
     warnings: list[str] = field(default_factory=list)
     refunds: list[RefundLine] = field(default_factory=list)
     report: dict = field(default_factory=dict)
-    data: dict = field(default_factory=dict)  # what close() needs beyond the report (ids, amounts)
+    # What close() needs beyond the report: each closer's own frozen dataclass (ids, amounts).
+    data: Data | None = None
+    # A page fragment the Delete Account page shows under this service ("" for none), given `preview`.
+    template: str = ""
 
 
 def local_today(now: datetime) -> date:

@@ -6,15 +6,16 @@ from datetime import date
 from django.db.models import OuterRef, Subquery, Sum
 from django.db.models.functions import Coalesce
 
+from accounts.models import Account
 from debit.models import Deposit
 from directbill.models import Charge, DirectBillAccount, Statement
 from messaging.models import StampEntry
 from prepaid.models import Enrolment, LedgerEntry, Payment, PaymentMethod, PhoneNumber, PrepaidAccount
 from refunds.models import Refund
 from securus.cards import card_label
-from securus.money import dollars, parse_cents
 
-from .models import Account, AccountDeletion, ServiceClosure
+from .closers import closers
+from .models import AccountDeletion, ServiceClosure
 
 
 @dataclass(frozen=True)
@@ -167,84 +168,10 @@ class Receipt:
     check_destination: str
 
 
-def _money(text: str) -> str:
-    return dollars(parse_cents(text or "0"))
-
-
-def _prepaid_lines(o: dict) -> list[str]:
-    lines = ["Your AdvanceConnect prepaid account is closed. Its balance can no longer pay for calls."]
-    if o.get("deducted_last_24h") not in (None, "0.00"):
-        lines.append(f"{_money(o['deducted_last_24h'])} was taken for calls from the last 24 hours.")
-    total = o.get("refund_total", "0.00")
-    if total != "0.00":
-        lines.append(f"{_money(total)} is being refunded to you (details below).")
-    else:
-        lines.append("There was no balance left to refund.")
-    ended = [
-        name for key, name in (("autopay", "AutoPay"), ("textpay", "TextPay")) if o.get(f"{key}_terminated")
-    ]
-    if ended:
-        lines.append(f"{' and '.join(ended)} stopped.")
-    return lines
-
-
-def _directbill_lines(o: dict) -> list[str]:
-    try:
-        close_by = date.fromisoformat(o["close_by"])
-        close_after = date.fromisoformat(o["close_after"])
-    except (KeyError, TypeError, ValueError):
-        return ["Your Direct Bill account is closing after a short hold."]
-    return [
-        f"Your Direct Bill account closes between {close_after:%B %-d} and {close_by:%B %-d, %Y}. "
-        "The wait lets any late calls or charges reach the account.",
-        "If anything is owed then, a final statement will be sent, due 20 days after its date. "
-        "If nothing is owed, there is nothing to pay.",
-    ]
-
-
-def _debit_lines(o: dict) -> list[str]:
-    return [
-        "Your link to the Securus Debit account has ended.",
-        f"The {_money(o.get('kept_by_incarcerated_person'))} you deposited belongs to the person you sent "
-        "it to and stays in their account. It is not refunded.",
-    ]
-
-
-def _messaging_lines(o: dict) -> list[str]:
-    stamps = int(o.get("stamps_forfeited") or 0)
-    if not stamps:
-        return ["Your eMessaging account is closed. There were no stamps left."]
-    return [
-        f"Your eMessaging account is closed. {stamps} unused stamp{'s' if stamps != 1 else ''} cannot be refunded."
-    ]
-
-
-def _video_lines(o: dict) -> list[str]:
-    sessions, subs = int(o.get("sessions_voided") or 0), int(o.get("subscriptions_cancelled") or 0)
-    lines = []
-    if sessions:
-        lines.append(
-            f"{sessions} scheduled video session{'s were' if sessions != 1 else ' was'} cancelled, without refund."
-        )
-    if subs:
-        lines.append(
-            f"{subs} VideoConnect Unlimited subscription{'s' if subs != 1 else ''} ended and will not renew."
-        )
-    return lines or ["Your VideoConnect services ended."]
-
-
-_RECEIPT_LINES = {
-    "prepaid": _prepaid_lines,
-    "directbill": _directbill_lines,
-    "debit": _debit_lines,
-    "messaging": _messaging_lines,
-    "video": _video_lines,
-}
-
-
 def deletion_receipt(deletion: AccountDeletion) -> Receipt:
     """What happened to each service and each refund, from what the deletion recorded (3 queries)."""
     closures = list(ServiceClosure.objects.filter(deletion=deletion).order_by("pk"))
+    by_service = {closer.service: closer for closer in closers()}
     refunds = list(
         Refund.objects.filter(deletion=deletion)
         .exclude(status=Refund.Status.REPLACED)  # its replacement check is listed instead
@@ -260,7 +187,7 @@ def deletion_receipt(deletion: AccountDeletion) -> Receipt:
             ReceiptService(
                 service=c.service,
                 title=ServiceClosure.Service(c.service).label,
-                lines=_RECEIPT_LINES.get(c.service, lambda o: [])(c.outcome),
+                lines=by_service[c.service].receipt_lines(c.outcome),
             )
             for c in closures
         ],

@@ -2,7 +2,7 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from accounts.scenario import ScenarioError, load_scenario
+from deletion.scenario import ScenarioError, load_scenario
 
 
 class Command(BaseCommand):

@@ -2,9 +2,9 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from accounts.demo import ADMIN_EMAIL, ADMIN_PASSWORD, DEMO_SCENARIOS
 from accounts.models import RetiredEmail
-from accounts.scenario import load_scenario
+from deletion.demo import ADMIN_EMAIL, ADMIN_PASSWORD, DEMO_SCENARIOS
+from deletion.scenario import load_scenario
 
 
 def _taken(email):

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('audit', '0003_roles'),
+        ('audit', '0004_roles_deletion_app'),
     ]
 
     operations = [

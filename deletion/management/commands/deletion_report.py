@@ -2,7 +2,7 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from accounts.reports import report_for_email
+from deletion.reports import report_for_email
 
 
 class Command(BaseCommand):

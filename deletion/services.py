@@ -1,7 +1,7 @@
 """Account deletion: one preview (`plan_deletion`) and one act (`delete_account`) that carries it out.
 
-Every service has a closer with `preview(account, *, now)` and `close(account, deletion, preview, *, now)`.
-They run in this order, inside one transaction with the account row locked: the last day's calls are
+Every service has a closer (the protocol and the registry are in deletion/closers.py).
+They run in the registry's order, inside one transaction with the account row locked: the last day's calls are
 posted before the prepaid refund is computed, and nothing leaves the database until the commit.
 """
 
@@ -13,38 +13,24 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
-from django.utils.module_loading import import_string
 
+from accounts.addresses import ADDRESS_FIELDS
+from accounts.models import Account, Address, RetiredEmail, retired_email_digest
 from audit.models import AuditEvent
 from audit.services import record as audit_record
 from refunds.models import Refund
+from securus.closer_types import RefundLine, ServicePreview
+from securus.errors import Refused
 from securus.logging import bind as bind_log_context
 from securus.logging import log_context
 
-from .closers import RefundLine, ServicePreview
+from .closers import closers
 from .emails import send_deletion_receipt
-from .models import Account, AccountDeletion, Address, RetiredEmail, ServiceClosure, retired_email_digest
-
-ACCOUNT_CLOSERS = [
-    "prepaid.closing.PrepaidCloser",
-    "directbill.closing.DirectBillCloser",
-    "debit.closing.DebitCloser",
-    "messaging.closing.MessagingCloser",
-    "video.closing.VideoCloser",
-]
+from .models import AccountDeletion, ServiceClosure
 
 
-def closers():
-    return [import_string(path)() for path in ACCOUNT_CLOSERS]
-
-
-class DeletionError(Exception):
+class DeletionError(Refused):
     """Deletion refused; `message` is written for the person deleting."""
-
-    def __init__(self, message: str, code: str):
-        super().__init__(message)
-        self.message = message
-        self.code = code
 
 
 @dataclass(frozen=True)
@@ -218,13 +204,7 @@ def _closers_with_previews(plan: DeletionPlan):
 def _address_snapshot(address: Address | None) -> dict:
     if address is None:
         return {}
-    return {
-        "line1": address.line1,
-        "line2": address.line2,
-        "city": address.city,
-        "state": address.state,
-        "zip_code": address.zip_code,
-    }
+    return {name: getattr(address, name) for name in ADDRESS_FIELDS}
 
 
 def _retire(account: Account, user, deletion: AccountDeletion, *, now) -> None:

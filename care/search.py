@@ -13,12 +13,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from accounts.models import Account, Address
 from debit.models import DebitLink
 from facilities.models import IncarceratedPerson
 from prepaid.models import PhoneNumber
 from video.models import Session
-
-from .models import Account, Address
 
 MAX_RESULTS = 200
 _PHONE_LIKE = re.compile(r"^\+?[\d\s().\-]+$")

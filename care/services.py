@@ -1,5 +1,5 @@
 """Customer care: what an agent does for a caller, through the same services as the family's own pages.
-Every function takes the acting agent and the call reference, and writes one audit row in the same
+Every function takes the acting agent (`actor`) and the call reference, and writes one audit row in the same
 transaction as the change (a deletion's row is written by delete_account itself)."""
 
 from __future__ import annotations
@@ -11,26 +11,21 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 
+from accounts import addresses
+from accounts.addresses import ADDRESS_FIELDS
+from accounts.models import Account, Address
 from audit.models import AuditEvent
 from audit.services import record
-from refunds.tracking import tracking_path
-
-from . import addresses
-from .deletion import DeletionError, delete_account, plan_deletion
-from .models import Account, AccountDeletion, Address
+from deletion.models import AccountDeletion
+from deletion.services import DeletionError, delete_account, plan_deletion
+from refunds.tracking import tracking_url
+from securus.errors import Refused
 
 log = logging.getLogger(__name__)
 
-ADDRESS_FIELDS = ("line1", "line2", "city", "state", "zip_code")
 
-
-class CareError(Exception):
-    """The action was refused; `message` is written for the agent."""
-
-    def __init__(self, message: str, code: str):
-        super().__init__(message)
-        self.message = message
-        self.code = code
+class CareError(Refused):
+    """The action was refused; `message` is written for the actor."""
 
 
 def _reference(call_reference: str) -> str:
@@ -42,12 +37,8 @@ def _reference(call_reference: str) -> str:
     return reference
 
 
-def _site_url() -> str:
-    return settings.SITE_URL.rstrip("/")
-
-
 def delete_on_behalf(
-    *, account: Account, agent, call_reference: str, expected_fingerprint: str | None = None, now=None
+    *, account: Account, actor, call_reference: str, expected_fingerprint: str | None = None, now=None
 ) -> AccountDeletion:
     """Delete the caller's account, channel phone, the agent recorded. The agent must have read the same
     preview the family sees: `expected_fingerprint` refuses a deletion if anything changed since.
@@ -56,7 +47,7 @@ def delete_on_behalf(
     try:
         return delete_account(
             account,
-            actor=agent,
+            actor=actor,
             channel=AccountDeletion.Channel.PHONE,
             call_reference=reference,
             expected_fingerprint=expected_fingerprint,
@@ -67,7 +58,7 @@ def delete_on_behalf(
 
 
 def update_address(
-    *, account: Account, agent, call_reference: str, verified_with_caller: bool, now=None, **fields
+    *, account: Account, actor, call_reference: str, verified_with_caller: bool, now=None, **fields
 ) -> Address:
     """Store the address the caller gives (USPS-normalised, or AddressInvalid). It counts as verified only
     if the agent read the result back and the caller confirmed it. The audit row names the fields that
@@ -86,7 +77,7 @@ def update_address(
         ]
         saved = addresses.save_address(account=account, clean=clean, verified=verified_with_caller, now=now)
         record(
-            actor=agent,
+            actor=actor,
             action=AuditEvent.Action.ADDRESS_UPDATED,
             obj=saved,
             channel=AuditEvent.Channel.PHONE,
@@ -98,7 +89,7 @@ def update_address(
     return saved
 
 
-def verify_address(*, account: Account, agent, call_reference: str, shown: str, now=None) -> Address:
+def verify_address(*, account: Account, actor, call_reference: str, shown: str, now=None) -> Address:
     """The caller confirms the address the agent read out (`shown`, as displayed). Refused if it changed
     since the page was drawn."""
     reference = _reference(call_reference)
@@ -111,7 +102,7 @@ def verify_address(*, account: Account, agent, call_reference: str, shown: str, 
                 code="address_changed",
             )
         record(
-            actor=agent,
+            actor=actor,
             action=AuditEvent.Action.ADDRESS_VERIFIED,
             obj=verified,
             channel=AuditEvent.Channel.PHONE,
@@ -122,14 +113,10 @@ def verify_address(*, account: Account, agent, call_reference: str, shown: str, 
     return verified
 
 
-def tracking_url(deletion: AccountDeletion) -> str:
-    return _site_url() + tracking_path(deletion.pk)
-
-
 def resend_tracking_link(
     *,
     deletion: AccountDeletion,
-    agent,
+    actor,
     call_reference: str,
     to_email: str = "",
     channel: str = "phone",
@@ -145,10 +132,10 @@ def resend_tracking_link(
         )
     if not deletion.refunds.exists():
         raise CareError("This deletion has no refund to follow.", code="no_refund")
-    url = tracking_url(deletion)
+    url = tracking_url(deletion.pk)
     with transaction.atomic():
         record(
-            actor=agent,
+            actor=actor,
             action=AuditEvent.Action.TRACKING_LINK_SENT,
             obj=deletion,
             channel=channel,
@@ -180,12 +167,11 @@ def resend_tracking_link(
 def account_page(account: Account) -> dict:
     """Everything the agent reads on the account page, in a fixed number of queries: every service's
     state, the same deletion preview families see (for an active account), and the money rows."""
+    from deletion.models import ServiceClosure
+    from deletion.selectors import account_overview
     from prepaid.models import Payment
     from refunds.models import Check
     from video.models import Subscription
-
-    from .models import ServiceClosure
-    from .selectors import account_overview
 
     deletion = AccountDeletion.objects.filter(account=account).first()
     return {

@@ -7,21 +7,16 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.addresses import normalize_address
+from accounts.addresses import ADDRESS_FIELDS, normalize_address
 from audit.models import AuditEvent
 from audit.services import record
-
-from .issuing import replacement_check_refund
-from .models import Check, Refund, RefundEvent
-
-ADDRESS_FIELDS = ("line1", "line2", "city", "state", "zip_code")
+from refunds.issuing import replacement_check_refund
+from refunds.models import Check, Refund, RefundEvent
+from securus.errors import Refused
 
 
-class CheckCareError(Exception):
-    def __init__(self, message: str, code: str):
-        super().__init__(message)
-        self.message = message
-        self.code = code
+class CheckCareError(Refused):
+    """A check action was refused; `message` is written for the agent."""
 
 
 def _locked(check_id: int) -> Check:
