@@ -17,7 +17,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.addresses import AddressInvalid, normalize_address
-from accounts.models import Account, Address, RetiredEmail, normalize_email
+from accounts.models import Account, Address, RetiredEmail, canonical_email
 from debit.models import DebitAccount, DebitLink, Deposit
 from directbill.models import Charge, DirectBillAccount, Statement
 from facilities.models import Facility, IncarceratedPerson
@@ -420,7 +420,7 @@ def parse_scenario(data, *, now: datetime | None = None) -> Scenario:
         required=("email", "name"),
         optional=("password", "address", "address_verified", "phone", "last_login"),
     )
-    email = normalize_email(_str(acct["email"], "account.email", max_length=254))
+    email = canonical_email(_str(acct["email"], "account.email", max_length=254))
     try:
         validate_email(email)
     except ValidationError:
@@ -466,7 +466,7 @@ def _check_email_free(email):
         raise ScenarioError(
             "account.email", f"{email} belonged to a deleted account and cannot be used again"
         )
-    if get_user_model().objects.filter(email__iexact=email).exists():
+    if get_user_model().objects.filter(email=canonical_email(email)).exists():
         raise ScenarioError("account.email", f"an account with {email} already exists")
 
 

@@ -16,6 +16,8 @@ def track(request, token):
     response = render(request, "refunds/track.html", page)
     response["X-Robots-Tag"] = "noindex"
     response["Referrer-Policy"] = "no-referrer"  # the token is the key: never leak it to other sites
+    # Refund amounts and a card's last four: never kept by a shared computer's cache or a proxy.
+    response["Cache-Control"] = "no-store"
     return response
 
 
@@ -27,5 +29,5 @@ def stripe_webhook(request):
             payload=request.body, signature=request.headers.get("Stripe-Signature", "")
         )
     except webhooks.BadWebhook:
-        return HttpResponseBadRequest("invalid signature or payload")
+        return HttpResponseBadRequest("invalid signature or payload")  # logged by handle_webhook
     return HttpResponse(outcome)
