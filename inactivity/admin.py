@@ -152,8 +152,8 @@ class InactiveBalanceAdmin(ReadOnlyAdmin):
 
 @admin.register(InactivityNotice)
 class InactivityNoticeAdmin(ReadOnlyAdmin):
-    list_display = ["prepaid_account", "email", "sent_at", "clock_at", "amount", "action_on"]
-    search_fields = ["email"]
+    list_display = ["prepaid_account", "sent_at", "clock_at", "amount", "action_on"]
+    search_fields = ["prepaid_account__account__user__email"]
     date_hierarchy = "sent_at"
     amount = money_column("amount_cents", "amount")
 

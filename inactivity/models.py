@@ -71,7 +71,6 @@ class InactivityNotice(models.Model):
     )
     clock_at = models.DateTimeField(help_text="The last activity this notice counts from.")
     sent_at = models.DateTimeField()
-    email = models.EmailField(blank=True)
     amount_cents = models.IntegerField()
     route = models.CharField(max_length=300)
     action_on = models.DateField(help_text="The day the balance will be refunded unless the holder acts.")

@@ -162,19 +162,28 @@ def _send_notices(due: list[_Due], *, now) -> list[dict]:
                 prepaid_account=d.prepaid,
                 clock_at=d.prepaid.last_activity_at,
                 sent_at=now,
-                email=getattr(d.prepaid.account.user, "email", "") or "",
                 amount_cents=d.prepaid.balance,
                 route=_route_text(lines, _address_of(d.prepaid.account))[:300],
                 action_on=local_today(action_at),
             )
         )
     InactivityNotice.objects.bulk_create(notices)
-    messages = [_notice_email(n) for n in notices if n.email]
+    messages = [_notice_email(n) for n in notices if _email_of(n.prepaid_account)]
     transaction.on_commit(lambda: _deliver(messages))
     return [
-        {"email": n.email, "action": "noticed", "amount": format_cents(n.amount_cents), "refunds": []}
+        {
+            "email": _email_of(n.prepaid_account),
+            "action": "noticed",
+            "amount": format_cents(n.amount_cents),
+            "refunds": [],
+        }
         for n in notices
     ]
+
+
+def _email_of(prepaid) -> str:
+    """The holder's sign-in email, read when needed: a notice keeps no copy, so a deletion leaves none."""
+    return getattr(prepaid.account.user, "email", "") or ""
 
 
 def _notice_email(notice: InactivityNotice) -> EmailMessage:
@@ -188,7 +197,7 @@ def _notice_email(notice: InactivityNotice) -> EmailMessage:
         subject="Your AdvanceConnect balance will be refunded unless you keep your account",
         body=render_to_string("inactivity/email/notice.txt", context),
         from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[notice.email],
+        to=[_email_of(notice.prepaid_account)],
     )
 
 
@@ -302,7 +311,7 @@ def _close(due: list[_Due], *, now) -> list[dict]:
     log.info("inactivity sweep: closed %d AdvanceConnect accounts", len(plans))
     return [
         {
-            "email": getattr(d.prepaid.account.user, "email", "") or "",
+            "email": _email_of(d.prepaid),
             "action": "held" if held else "refunded",
             "amount": format_cents(d.prepaid.balance),
             "refunds": [

@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import io
 import logging
+import os
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -27,6 +28,7 @@ from accounts.addresses import ADDRESS_FIELDS, normalize_address
 from audit.models import AuditEvent
 from audit.services import record
 from care.checks import reissue_check
+from refunds.checks import safe_cell
 from refunds.issuing import check_to, refund_for_line, save_refunds
 from refunds.models import Check, Refund
 from refunds.windows import check_refund_window
@@ -198,11 +200,12 @@ LETTER_COLUMNS = ["reference", "letter_date", *OWNER_COLUMNS, "answer_by"]
 
 
 def _owner_row(item: UnclaimedItem) -> list[str]:
+    """Names and addresses were typed by people: written so no spreadsheet runs them as formulas."""
     return [
-        item.owner_name,
-        item.line1,
-        item.line2,
-        item.city,
+        safe_cell(item.owner_name),
+        safe_cell(item.line1),
+        safe_cell(item.line2),
+        safe_cell(item.city),
         item.state,
         item.zip_code,
         format_cents(item.amount_cents),
@@ -271,9 +274,10 @@ def _due_in(state: str, rule: Dormancy, report_date: date) -> Q:
 
 
 def _append_csv(path: Path, header: list[str], rows: list[list[str]]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    # Owner-only, like the bank files: owners' names, addresses and amounts are not for the host.
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     new = not path.exists()
-    with path.open("a", newline="") as handle:
+    with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600), "a", newline="") as handle:
         writer = csv.writer(handle, lineterminator="\n")
         if new:
             writer.writerow(header)
@@ -389,12 +393,14 @@ def write_holder_report(*, state: str, year: int, now=None) -> HolderReport:
         items = list(report.items.order_by("pk"))
         rows = [[str(i.pk), *_owner_row(i), i.arose_on.isoformat()] for i in items]
         path = Path(settings.UNCLAIMED_DIR) / f"holder-report-{state}-{year}.csv"
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         buffer = io.StringIO()
         csv.writer(buffer, lineterminator="\n").writerows([REPORT_COLUMNS, *rows])
         tmp = path.with_suffix(".csv.tmp")
-        tmp.write_text(buffer.getvalue())
-        tmp.replace(path)
+        tmp.unlink(missing_ok=True)
+        with os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as handle:
+            handle.write(buffer.getvalue())
+        tmp.replace(path)  # never a half-written report
         report.item_count = len(items)
         report.total_cents = report.items.aggregate(t=Sum("amount_cents"))["t"] or 0
         report.file = str(path)

@@ -3,6 +3,7 @@ voided, the owner written to inside the letter window, then the state report; a 
 an address reported without a letter; owners who answer get a new check; nothing is reported twice."""
 
 import csv
+import os
 from datetime import UTC, date, datetime, timedelta
 from io import StringIO
 
@@ -22,6 +23,7 @@ from unclaimed.services import (
     claim_item,
     collect_check_items,
     send_due_diligence_letters,
+    write_holder_report,
 )
 
 pytestmark = pytest.mark.django_db
@@ -240,3 +242,17 @@ def test_the_daily_job_writes_each_report_once_two_weeks_before_it_is_due():
     assert (written.state, written.year, written.item_count) == ("TX", 2029, 1)
     assert write_due_reports(today=date(2029, 10, 19)) == []
     assert UnclaimedItem.objects.get().report == written
+
+
+def test_report_files_are_owner_only_and_never_run_a_typed_formula():
+    import stat
+
+    prepaid = inactive_prepaid(days=200, cents=6400, method="moneygram", address=False)
+    prepaid.account.name = "=HYPERLINK(1)"
+    prepaid.account.save()
+    sweep(now=NOW)
+    sweep(now=NOW + timedelta(days=30))
+    path = write_holder_report(state="TX", year=2029).file
+    [row] = rows(path)
+    assert row["owner_name"] == "'=HYPERLINK(1)"
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
