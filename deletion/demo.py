@@ -127,7 +127,7 @@ DEMO_SCENARIOS = [
         "account": {**_account("inactive@demo.securus.test", "Irene Castillo"), "last_login": "-200d"},
         "prepaid": {
             "phone_numbers": ["+12145550109"],
-            "payments": [{"at": "-200d", "amount": "18.50", "method": "card", "card_last4": "5454"}],
+            "payments": [{"at": "-200d", "amount": "18.50", "method": "mail"}],
             "calls": [{"at": "-203d", "number": "+12145550109", "charge": "2.10", "posted": True}],
         },
     },
