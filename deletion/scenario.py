@@ -111,6 +111,7 @@ class Scenario:
     last_login: datetime | None = None
     prepaid: dict | None = None  # phone_numbers, payments, calls, autopay, textpay
     directbill: list[ChargeSpec] | None = None
+    directbill_phone: str = ""
     debit: dict | None = None  # inmate, facility, deposits [(at, cents)]
     stamps: int = 0
     subscriptions: list[SubscriptionSpec] = field(default_factory=list)
@@ -317,7 +318,8 @@ def _prepaid(value, path, *, now):
 
 
 def _directbill(value, path, *, now):
-    value = _obj(value, path, optional=("charges",))
+    value = _obj(value, path, optional=("phone_number", "charges"))
+    phone = parse_phone(value["phone_number"], f"{path}.phone_number") if "phone_number" in value else ""
     charges = []
     for i, raw in enumerate(_list(value.get("charges", []), f"{path}.charges")):
         p = f"{path}.charges[{i}]"
@@ -335,7 +337,7 @@ def _directbill(value, path, *, now):
                 description=_str(raw.get("description", "Call charge"), f"{p}.description", max_length=120),
             )
         )
-    return charges
+    return charges, phone
 
 
 def _debit(value, path, *, now):
@@ -445,7 +447,9 @@ def parse_scenario(data, *, now: datetime | None = None) -> Scenario:
     if "prepaid" in data:
         scenario.prepaid = _prepaid(data["prepaid"], "prepaid", now=now)
     if "directbill" in data:
-        scenario.directbill = _directbill(data["directbill"], "directbill", now=now)
+        scenario.directbill, scenario.directbill_phone = _directbill(
+            data["directbill"], "directbill", now=now
+        )
     if "debit" in data:
         scenario.debit = _debit(data["debit"], "debit", now=now)
     if "messaging" in data:
@@ -520,7 +524,7 @@ def _write(s: Scenario) -> Account:
     if s.prepaid is not None:
         _write_prepaid(account, s.prepaid, now=now, opened=opened)
     if s.directbill is not None:
-        _write_directbill(account, s.directbill, now=now, opened=opened)
+        _write_directbill(account, s.directbill, now=now, opened=opened, phone=s.directbill_phone)
     if s.debit is not None:
         _, person = _person(s.debit["facility"], s.debit["inmate"])
         debit_account, _ = DebitAccount.objects.get_or_create(owner=person, defaults={"opened_at": opened})
@@ -605,8 +609,8 @@ def _write_prepaid(account, spec, *, now, opened):
             Enrolment.objects.create(prepaid_account=prepaid, kind=kind, started_at=opened)
 
 
-def _write_directbill(account, charges, *, now, opened):
-    directbill = DirectBillAccount.objects.create(account=account, opened_at=opened)
+def _write_directbill(account, charges, *, now, opened, phone=""):
+    directbill = DirectBillAccount.objects.create(account=account, opened_at=opened, phone_number=phone)
     billed = [c for c in charges if c.billed]
     statement = None
     if billed:
