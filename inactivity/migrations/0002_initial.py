@@ -12,7 +12,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('inactivity', '0001_initial'),
-        ('prepaid', '0004_ledger_held_kind_call_recent_idx'),
+        ('prepaid', '0005_ledger_held_kind_call_recent_idx'),
         ('unclaimed', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

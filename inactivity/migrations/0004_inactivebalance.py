@@ -7,7 +7,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('inactivity', '0003_default_rule'),
-        ('prepaid', '0004_ledger_held_kind_call_recent_idx'),
+        ('prepaid', '0005_ledger_held_kind_call_recent_idx'),
     ]
 
     operations = [

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('audit', '0005_closure_hold_ended'),
+        ('audit', '0006_plain_help_texts'),
     ]
 
     operations = [

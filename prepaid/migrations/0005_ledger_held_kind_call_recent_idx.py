@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('prepaid', '0003_phone_suffix_trgm'),
+        ('prepaid', '0004_plain_help_texts'),
         ('refunds', '0002_check_void_run'),
     ]
 

@@ -12,7 +12,7 @@ def forwards(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("audit", "0006_inactivity_unclaimed_actions"),
+        ("audit", "0007_inactivity_unclaimed_actions"),
         ("inactivity", "0004_inactivebalance"),
         ("unclaimed", "0002_default_rule"),
     ]
