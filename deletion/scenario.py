@@ -108,6 +108,7 @@ class Scenario:
     phone: str
     address: dict | None
     address_verified: bool
+    last_login: datetime | None = None
     prepaid: dict | None = None  # phone_numbers, payments, calls, autopay, textpay
     directbill: list[ChargeSpec] | None = None
     directbill_phone: str = ""
@@ -419,7 +420,7 @@ def parse_scenario(data, *, now: datetime | None = None) -> Scenario:
         data["account"],
         "account",
         required=("email", "name"),
-        optional=("password", "address", "address_verified", "phone"),
+        optional=("password", "address", "address_verified", "phone", "last_login"),
     )
     email = canonical_email(_str(acct["email"], "account.email", max_length=254))
     try:
@@ -441,6 +442,7 @@ def parse_scenario(data, *, now: datetime | None = None) -> Scenario:
         phone=parse_phone(acct["phone"], "account.phone") if "phone" in acct else "",
         address=address,
         address_verified=verified,
+        last_login=_past(acct["last_login"], "account.last_login", now=now) if "last_login" in acct else None,
     )
     if "prepaid" in data:
         scenario.prepaid = _prepaid(data["prepaid"], "prepaid", now=now)
@@ -477,7 +479,7 @@ def _check_email_free(email):
 
 def _earliest(scenario: Scenario) -> datetime:
     """When the account was opened: its oldest recorded event, or now."""
-    moments = [scenario.now]
+    moments = [scenario.now] + ([scenario.last_login] if scenario.last_login else [])
     if scenario.prepaid:
         moments += [p.at for p in scenario.prepaid["payments"]] + [c.at for c in scenario.prepaid["calls"]]
     moments += [c.at for c in scenario.directbill or []]
@@ -502,7 +504,7 @@ def load_scenario(*, data: dict, now: datetime | None = None) -> Account:
 def _write(s: Scenario) -> Account:
     now, opened = s.now, _earliest(s)
     User = get_user_model()
-    user = User(email=s.email, name=s.name, date_joined=opened)
+    user = User(email=s.email, name=s.name, date_joined=opened, last_login=s.last_login)
     if s.password is None:
         user.set_unusable_password()
     else:

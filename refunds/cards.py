@@ -16,10 +16,11 @@ from django.db.models import Exists, OuterRef, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from accounts.models import Address
 from securus.cards import card_label
 
 from . import emails, gateway
-from .issuing import check_from_snapshot, replacement_check_refund
+from .issuing import check_from_snapshot, check_to, replacement_check_refund
 from .models import Check, Refund, RefundEvent, deletion_model
 from .retention import REFUNDS, release_contacts
 
@@ -194,6 +195,10 @@ def _reason_text(code: str, message: str = "") -> str:
     return REASONS.get(code, message or code.replace("_", " "))
 
 
+def _address_on_record(account_id: int):
+    return Address.objects.select_related("account").filter(account_id=account_id).first()
+
+
 def replace_with_check(*, refund_id: int, reason: str) -> Refund:
     """A card refund that failed for good becomes a mailed check for the same amount, addressed to the
     snapshot taken at deletion. Returns the new check refund (or the existing one on a re-run)."""
@@ -215,8 +220,14 @@ def replace_with_check(*, refund_id: int, reason: str) -> Refund:
         _event(
             check_refund, Refund.Status.CHECK_QUEUED, f"Replaces a card refund that failed: {reason}.", at=now
         )
+        address = None if refund.deletion is not None else _address_on_record(refund.account_id)
         if refund.deletion is not None:
             check_from_snapshot(refund=check_refund, deletion=refund.deletion).save()
+        elif address is not None:  # a refund without deletion (inactive balance): the address on record
+            fields = {
+                name: getattr(address, name) for name in ("line1", "line2", "city", "state", "zip_code")
+            }
+            check_to(refund=check_refund, payee=address.account.name, address=fields).save()
         else:  # no snapshot to address it to: queued without address, held back from check runs
             Check.objects.create(
                 refund=check_refund,
