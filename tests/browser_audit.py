@@ -41,7 +41,7 @@ def new_context(browser, base_url, viewport, *, user=None):
     context = browser.new_context(bypass_csp=True, viewport=viewport, base_url=base_url)
     if user is not None:
         client = Client()
-        client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        client.force_login(user, backend="accounts.backends.AccountBackend")
         context.add_cookies(
             [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": base_url}]
         )
