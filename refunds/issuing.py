@@ -6,45 +6,14 @@ import logging
 from django.db import transaction
 from django.utils import timezone
 
-from .models import Check, Refund, RefundEvent
-from .windows import check_refund_window
+from .enqueue import submit_card_refund_later
+from .models import Check, Refund
+from .transitions import check_from_snapshot, issue
 
 log = logging.getLogger(__name__)
 
 # Card refunds that use up room on their charge (a failed one frees it again).
 REFUNDABLE_CARD_STATUSES = (Refund.Status.PENDING, Refund.Status.SUBMITTED, Refund.Status.SUCCEEDED)
-
-
-def check_from_snapshot(*, refund: Refund, deletion) -> Check:
-    address = deletion.mailing_address
-    return Check(
-        refund=refund,
-        amount_cents=refund.amount_cents,
-        payee=deletion.holder_name,
-        line1=address.get("line1", ""),
-        line2=address.get("line2", ""),
-        city=address.get("city", ""),
-        state=address.get("state", ""),
-        zip_code=address.get("zip_code", ""),
-    )
-
-
-def replacement_check_refund(*, replacing: Refund, key_suffix: str, now) -> Refund:
-    """A check refund owing the same money as `replacing` (a failed card refund, a returned check)."""
-    expected_from, expected_to = check_refund_window(timezone.localdate(now))
-    return Refund.objects.create(
-        account_id=replacing.account_id,
-        deletion_id=replacing.deletion_id,
-        service=replacing.service,
-        amount_cents=replacing.amount_cents,
-        method=Refund.Method.CHECK,
-        status=Refund.Status.CHECK_QUEUED,
-        expected_from=expected_from,
-        expected_to=expected_to,
-        idempotency_key=f"{replacing.idempotency_key}-{key_suffix}",
-        created_at=now,
-        updated_at=now,
-    )
 
 
 def issue_refunds(*, deletion, account, lines, now) -> list[Refund]:
@@ -61,7 +30,6 @@ def issue_refunds(*, deletion, account, lines, now) -> list[Refund]:
                 service="prepaid",
                 amount_cents=line.amount_cents,
                 method=line.method,
-                status=Refund.Status.PENDING if is_card else Refund.Status.CHECK_QUEUED,
                 payment_id=line.payment_id,
                 card_brand=line.card_brand,
                 card_last4=line.card_last4,
@@ -76,11 +44,7 @@ def issue_refunds(*, deletion, account, lines, now) -> list[Refund]:
                 updated_at=now,
             )
         )
-    Refund.objects.bulk_create(refunds)
-    RefundEvent.objects.bulk_create(
-        RefundEvent(refund=r, at=now, status=r.status, note=line.why)
-        for r, line in zip(refunds, lines, strict=True)
-    )
+    issue(refunds, [line.why for line in lines], now=now)
     Check.objects.bulk_create(
         check_from_snapshot(refund=r, deletion=deletion) for r in refunds if r.method == Refund.Method.CHECK
     )
@@ -92,12 +56,10 @@ def issue_refunds(*, deletion, account, lines, now) -> list[Refund]:
 
 def enqueue_card_refunds(refund_ids) -> None:
     """Hand card refunds to the worker. A broker that is down loses nothing: the sweep finds them later."""
-    from .tasks import submit_card_refund
-
     enqueued = []
     for refund_id in refund_ids:
         try:
-            submit_card_refund.delay(refund_id)
+            submit_card_refund_later(refund_id)
         except Exception:  # broker unreachable: the pending-refund sweep re-enqueues it
             log.exception("could not enqueue card refund %s; the sweep will retry", refund_id)
             continue

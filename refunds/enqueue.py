@@ -1,0 +1,11 @@
+"""Handing work to the refund tasks by name, so services never import the tasks module (the tasks import
+the services). The tasks are registered when the app loads (RefundsConfig.ready)."""
+
+from securus.celery import app
+
+SUBMIT_CARD_REFUND = "refunds.tasks.submit_card_refund"
+
+
+def submit_card_refund_later(refund_id: int) -> None:
+    """Enqueue one card refund; raises when the broker cannot be reached."""
+    app.tasks[SUBMIT_CARD_REFUND].delay(refund_id)

@@ -1,0 +1,409 @@
+"""The Refund and Check state machine. Every change of a refund's or a check's status happens here, one
+function per transition: it checks the source state (a transition already made is not made twice), writes
+the status, the refund's timeline event, the audit row when a person acted, and the status email (sent
+after commit). The querysets that find refunds and checks waiting on a transition live here too, so the
+sweep, the check run, the stale-check job and the stuck-work page count the same rows.
+
+    card refund:  pending -> submitted -> succeeded
+                  pending | submitted -> failed -> replaced (by a new check refund)
+                  submitted (no Stripe id) -> pending            (Stripe unreachable: retried)
+    check refund: check_queued -> check_printed -> check_mailed -> check_voided | check_returned
+                  check_voided | check_returned -> replaced (by a reissued check refund)
+    check:        queued -> printed -> mailed -> voided | returned
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from accounts.addresses import ADDRESS_FIELDS
+from audit.models import AuditEvent
+from audit.services import record
+from securus.cards import card_label
+from securus.errors import Refused
+
+from . import emails
+from .models import Check, CheckRun, Refund, RefundEvent, deletion_model
+from .windows import check_refund_window
+
+log = logging.getLogger(__name__)
+
+# Refund statuses after which nothing more happens to the money (the address snapshot can go).
+FINAL_STATUSES = frozenset(
+    {
+        Refund.Status.SUCCEEDED,
+        Refund.Status.REPLACED,
+        Refund.Status.CHECK_MAILED,
+        Refund.Status.CHECK_VOIDED,
+        Refund.Status.CHECK_RETURNED,
+    }
+)
+VOID_AFTER_DAYS = 180
+
+
+class CheckRefused(Refused):
+    """A person asked for a check transition its state does not allow; `message` is written for them."""
+
+
+# --- who is waiting on a transition --------------------------------------------------------------------
+
+
+def unsent_card_refunds():
+    """Card refunds Stripe has not answered: pending, or claimed by a worker that recorded no Stripe id."""
+    return Refund.objects.filter(
+        Q(status=Refund.Status.PENDING) | Q(status=Refund.Status.SUBMITTED, stripe_refund_id=""),
+        method=Refund.Method.CARD,
+    )
+
+
+def card_refunds_to_sweep(*, cutoff: datetime):
+    """Unsent card refunds whose task message is lost: not enqueued since `cutoff`, and when claimed,
+    claimed before it (a worker still talking to Stripe is left alone)."""
+    return (
+        unsent_card_refunds()
+        .exclude(status=Refund.Status.SUBMITTED, updated_at__gte=cutoff)
+        .filter(Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=cutoff))
+    )
+
+
+def queued_checks():
+    """Checks waiting for a check run."""
+    return Check.objects.filter(status=Check.Status.QUEUED)
+
+
+def mailable_checks():
+    """Queued checks with a complete address and no number yet: what the next check run numbers."""
+    return queued_checks().filter(~Q(line1="") & ~Q(city="") & ~Q(zip_code=""), check_number__isnull=True)
+
+
+def stale_checks(*, today: date):
+    """Mailed checks not cashed by their void-after date."""
+    return Check.objects.filter(status=Check.Status.MAILED, void_after__lt=today)
+
+
+# --- shared pieces --------------------------------------------------------------------------------------
+
+
+def _event(refund: Refund, status: str, note: str = "", *, at=None) -> RefundEvent:
+    return RefundEvent.objects.create(refund=refund, status=status, note=note[:300], at=at or timezone.now())
+
+
+def _locked_refund(refund_id: int) -> Refund:
+    return Refund.objects.select_for_update(of=("self",)).select_related("deletion").get(pk=refund_id)
+
+
+def locked_check(check_id: int) -> Check:
+    return Check.objects.select_for_update(of=("self",)).select_related("refund").get(pk=check_id)
+
+
+def audit_check(check: Check, *, actor, action, channel, call_reference, details, now) -> None:
+    record(
+        actor=actor,
+        action=action,
+        obj=check,
+        channel=channel,
+        call_reference=call_reference,
+        account=check.refund.account if check.refund.account_id else None,
+        details=details,
+        at=now,
+    )
+
+
+def check_from_snapshot(*, refund: Refund, deletion) -> Check:
+    address = deletion.mailing_address
+    return Check(
+        refund=refund,
+        amount_cents=refund.amount_cents,
+        payee=deletion.holder_name,
+        line1=address.get("line1", ""),
+        line2=address.get("line2", ""),
+        city=address.get("city", ""),
+        state=address.get("state", ""),
+        zip_code=address.get("zip_code", ""),
+    )
+
+
+def _replacement_check_refund(*, replacing: Refund, key_suffix: str, now) -> Refund:
+    """A check refund owing the same money as `replacing` (a failed card refund, a returned check)."""
+    expected_from, expected_to = check_refund_window(timezone.localdate(now))
+    return Refund.objects.create(
+        account_id=replacing.account_id,
+        deletion_id=replacing.deletion_id,
+        service=replacing.service,
+        amount_cents=replacing.amount_cents,
+        method=Refund.Method.CHECK,
+        status=Refund.Status.CHECK_QUEUED,
+        expected_from=expected_from,
+        expected_to=expected_to,
+        idempotency_key=f"{replacing.idempotency_key}-{key_suffix}",
+        created_at=now,
+        updated_at=now,
+    )
+
+
+def erase_snapshot_if_settled(*, deletion_id: int | None) -> bool:
+    """Once every refund of a deletion is final, the deletion's address snapshot is erased: from then on
+    the address lives only on the Check rows that were mailed to it."""
+    if deletion_id is None:
+        return False
+    open_refunds = Refund.objects.filter(deletion_id=deletion_id).exclude(status__in=FINAL_STATUSES)
+    if open_refunds.exists():
+        return False
+    return bool(
+        deletion_model().objects.filter(pk=deletion_id).exclude(mailing_address={}).update(mailing_address={})
+    )
+
+
+# --- refunds: born, sent, settled ----------------------------------------------------------------------
+
+
+def issue(refunds: list[Refund], notes: list[str], *, now) -> list[Refund]:
+    """New refunds start their life: a card refund pending for Stripe, a check refund queued for a run.
+    Bulk, so the query count does not depend on how many there are."""
+    for refund in refunds:
+        is_card = refund.method == Refund.Method.CARD
+        refund.status = Refund.Status.PENDING if is_card else Refund.Status.CHECK_QUEUED
+    Refund.objects.bulk_create(refunds)
+    RefundEvent.objects.bulk_create(
+        RefundEvent(refund=r, at=now, status=r.status, note=note)
+        for r, note in zip(refunds, notes, strict=True)
+    )
+    return refunds
+
+
+def claim_for_submission(*, refund_id: int, now) -> bool:
+    """pending -> submitted, as a conditional UPDATE: one worker wins the right to call Stripe."""
+    return bool(
+        Refund.objects.filter(pk=refund_id, method=Refund.Method.CARD, status=Refund.Status.PENDING).update(
+            status=Refund.Status.SUBMITTED, updated_at=now
+        )
+    )
+
+
+def release_claim(*, refund_id: int) -> None:
+    """submitted (no Stripe id) -> pending: Stripe could not be reached, so the retry (or the sweep)
+    claims it again; enqueued_at stays fresh."""
+    Refund.objects.filter(pk=refund_id, status=Refund.Status.SUBMITTED, stripe_refund_id="").update(
+        status=Refund.Status.PENDING, updated_at=timezone.now(), enqueued_at=timezone.now()
+    )
+
+
+def record_submission(*, refund_id: int, stripe_refund_id: str) -> tuple[Refund, bool]:
+    """Stripe accepted the refund: store its id once, with the timeline event and the email. Returns the
+    refund and whether this call recorded it (False: an earlier one did)."""
+    with transaction.atomic():
+        refund = _locked_refund(refund_id)
+        if refund.stripe_refund_id:
+            return refund, False
+        refund.stripe_refund_id = stripe_refund_id
+        refund.updated_at = timezone.now()
+        refund.save(update_fields=["stripe_refund_id", "updated_at"])
+        _event(
+            refund,
+            Refund.Status.SUBMITTED,
+            f"Sent to the card issuer ({card_label(refund.card_brand, refund.card_last4)}).",
+        )
+        emails.send_status_email(refund=refund, status=Refund.Status.SUBMITTED)
+    return refund, True
+
+
+def mark_succeeded(*, refund_id: int) -> Refund:
+    """pending | submitted -> succeeded."""
+    with transaction.atomic():
+        refund = _locked_refund(refund_id)
+        if refund.status not in (Refund.Status.PENDING, Refund.Status.SUBMITTED):
+            return refund
+        refund.status = Refund.Status.SUCCEEDED
+        refund.updated_at = timezone.now()
+        refund.save(update_fields=["status", "updated_at"])
+        _event(refund, Refund.Status.SUCCEEDED, "The card issuer accepted the refund.")
+        emails.send_status_email(refund=refund, status=Refund.Status.SUCCEEDED)
+        erase_snapshot_if_settled(deletion_id=refund.deletion_id)
+    return refund
+
+
+def replace_with_check(*, refund_id: int, reason: str) -> Refund:
+    """card refund -> failed -> replaced: a card refund that failed for good becomes a mailed check for
+    the same amount, addressed to the snapshot taken at deletion. Returns the new check refund (or the
+    existing one on a re-run)."""
+    with transaction.atomic():
+        refund = _locked_refund(refund_id)
+        if refund.replaced_by_id:
+            return refund.replaced_by
+        if refund.method != Refund.Method.CARD or refund.status in (
+            Refund.Status.FAILED,
+            Refund.Status.REPLACED,
+        ):
+            return refund
+        now = timezone.now()
+        refund.status = Refund.Status.FAILED
+        refund.failure_reason = reason[:200]
+        refund.updated_at = now
+        _event(refund, Refund.Status.FAILED, f"The card refund failed: {reason}.", at=now)
+        check_refund = _replacement_check_refund(replacing=refund, key_suffix="check", now=now)
+        _event(
+            check_refund, Refund.Status.CHECK_QUEUED, f"Replaces a card refund that failed: {reason}.", at=now
+        )
+        if refund.deletion is not None:
+            check_from_snapshot(refund=check_refund, deletion=refund.deletion).save()
+        else:  # no snapshot to address it to: queued without address, held back from check runs
+            Check.objects.create(
+                refund=check_refund,
+                amount_cents=check_refund.amount_cents,
+                payee="",
+                line1="",
+                city="",
+                state="",
+                zip_code="",
+            )
+            log.warning("refund %s: replacement check %s has no address", refund.pk, check_refund.pk)
+        refund.status = Refund.Status.REPLACED
+        refund.replaced_by = check_refund
+        refund.save(update_fields=["status", "failure_reason", "updated_at", "replaced_by"])
+        _event(refund, Refund.Status.REPLACED, "Replaced by a mailed check.", at=now)
+        emails.send_status_email(refund=refund, status=Refund.Status.REPLACED, note=reason)
+    log.info("refund %s failed (%s): replaced by check refund %s", refund.pk, reason, check_refund.pk)
+    return check_refund
+
+
+# --- checks: printed, mailed, voided, returned, reissued -----------------------------------------------
+
+
+def _advance_run(run: CheckRun, from_status, to_status, refund_status, stamp_field) -> set[int]:
+    """Every check of the run in `from_status` (and its refund) one step on. Returns their deletions."""
+    now = timezone.now()
+    checks = list(Check.objects.filter(check_run=run, status=from_status).select_related("refund__deletion"))
+    if not checks:
+        return set()
+    Check.objects.filter(pk__in=[c.pk for c in checks]).update(status=to_status, **{stamp_field: now})
+    Refund.objects.filter(pk__in=[c.refund_id for c in checks]).update(status=refund_status, updated_at=now)
+    verb = "Printed" if to_status == Check.Status.PRINTED else "Mailed by USPS"
+    RefundEvent.objects.bulk_create(
+        RefundEvent(
+            refund_id=c.refund_id, status=refund_status, at=now, note=f"{verb}: check no. {c.check_number}."
+        )
+        for c in checks
+    )
+    if to_status == Check.Status.MAILED:
+        for check in checks:
+            check.refund.status = refund_status
+            emails.send_status_email(refund=check.refund, status=refund_status)
+    return {c.refund.deletion_id for c in checks if c.refund.deletion_id}
+
+
+def print_run(run: CheckRun) -> set[int]:
+    """queued -> printed (check_queued -> check_printed) for the run's checks."""
+    return _advance_run(
+        run, Check.Status.QUEUED, Check.Status.PRINTED, Refund.Status.CHECK_PRINTED, "printed_at"
+    )
+
+
+def mail_run(run: CheckRun) -> set[int]:
+    """printed -> mailed (check_printed -> check_mailed) for the run's checks, each holder emailed."""
+    return _advance_run(
+        run, Check.Status.PRINTED, Check.Status.MAILED, Refund.Status.CHECK_MAILED, "mailed_at"
+    )
+
+
+def void(checks: list[Check], *, now) -> None:
+    """mailed -> voided (check_mailed -> check_voided): not cashed within VOID_AFTER_DAYS."""
+    Check.objects.filter(pk__in=[c.pk for c in checks]).update(status=Check.Status.VOIDED, voided_at=now)
+    Refund.objects.filter(pk__in=[c.refund_id for c in checks]).update(
+        status=Refund.Status.CHECK_VOIDED, updated_at=now
+    )
+    RefundEvent.objects.bulk_create(
+        RefundEvent(
+            refund_id=c.refund_id,
+            status=Refund.Status.CHECK_VOIDED,
+            at=now,
+            note=f"Check no. {c.check_number} was not cashed within {VOID_AFTER_DAYS} days.",
+        )
+        for c in checks
+    )
+
+
+def mark_returned(*, check: Check, actor, note: str, channel: str, call_reference: str, now) -> Check:
+    """mailed -> returned (check_mailed -> check_returned): USPS brought the check back."""
+    with transaction.atomic():
+        check = locked_check(check.pk)
+        if check.status == Check.Status.RETURNED:
+            return check
+        if check.status != Check.Status.MAILED:
+            raise CheckRefused(
+                f"Only a mailed check can come back from USPS; this one is {check.get_status_display().lower()}.",
+                code="not_mailed",
+            )
+        check.status = Check.Status.RETURNED
+        check.save(update_fields=["status"])
+        Refund.objects.filter(pk=check.refund_id).update(status=Refund.Status.CHECK_RETURNED, updated_at=now)
+        RefundEvent.objects.create(
+            refund_id=check.refund_id,
+            status=Refund.Status.CHECK_RETURNED,
+            at=now,
+            note=f"Check no. {check.check_number} came back from USPS. Contact customer care to have it sent again.",
+        )
+        audit_check(
+            check,
+            actor=actor,
+            action=AuditEvent.Action.CHECK_RETURNED,
+            channel=channel,
+            call_reference=call_reference,
+            details={"check_number": check.check_number, "note": note[:200]},
+            now=now,
+        )
+    return check
+
+
+def reissue(*, check: Check, address: dict | None, actor, channel: str, call_reference: str, now) -> Check:
+    """returned | voided -> replaced by a new queued check for the same amount and payee, to `address`
+    (None: the same one). The money is owed once; reissuing twice returns the first reissue."""
+    with transaction.atomic():
+        check = locked_check(check.pk)
+        existing = Check.objects.filter(reissue_of=check).first()
+        if existing is not None:
+            return existing
+        if check.status not in (Check.Status.RETURNED, Check.Status.VOIDED):
+            raise CheckRefused(
+                "Only a check returned by USPS or voided can be reissued.", code="not_reissuable"
+            )
+        old = Refund.objects.select_for_update().get(pk=check.refund_id)
+        new_refund = _replacement_check_refund(replacing=old, key_suffix="reissue", now=now)
+        new_check = Check.objects.create(
+            refund=new_refund,
+            amount_cents=check.amount_cents,
+            payee=check.payee,
+            reissue_of=check,
+            **(address or {name: getattr(check, name) for name in ADDRESS_FIELDS}),
+        )
+        old.status = Refund.Status.REPLACED
+        old.replaced_by = new_refund
+        old.updated_at = now
+        old.save(update_fields=["status", "replaced_by", "updated_at"])
+        RefundEvent.objects.create(
+            refund=old, status=Refund.Status.REPLACED, at=now, note="Replaced by a new check."
+        )
+        RefundEvent.objects.create(
+            refund=new_refund,
+            status=Refund.Status.CHECK_QUEUED,
+            at=now,
+            note=f"Reissue of check no. {check.check_number}, to {new_check.city}, {new_check.state}.",
+        )
+        audit_check(
+            check,
+            actor=actor,
+            action=AuditEvent.Action.CHECK_REISSUED,
+            channel=channel,
+            call_reference=call_reference,
+            details={
+                "check_number": check.check_number,
+                "new_check_id": new_check.pk,
+                "new_address": bool(address),
+            },
+            now=now,
+        )
+    return new_check
