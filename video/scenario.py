@@ -55,7 +55,7 @@ def _subscription(raw, p, *, now) -> SubscriptionSpec:
 def _session(raw, p, *, now) -> SessionSpec:
     raw = obj(raw, p, required=("facility", "inmate", "at"), optional=("price", "status"))
     status = raw.get("status", Session.Status.SCHEDULED)
-    if status not in (Session.Status.SCHEDULED, Session.Status.CANCELLED, Session.Status.COMPLETED):
+    if status not in (Session.Status.SCHEDULED, Session.Status.CANCELED, Session.Status.COMPLETED):
         raise ScenarioError(f"{p}.status", f"unknown session status {status!r}")
     return SessionSpec(
         facility=string(raw["facility"], f"{p}.facility", max_length=120),
