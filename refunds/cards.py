@@ -18,10 +18,8 @@ from . import gateway
 from .enqueue import submit_card_refund_later
 from .models import Refund
 from .transitions import (
-    FINAL_STATUSES,  # noqa: F401  where callers have long found it
     card_refunds_to_sweep,
     claim_for_submission,
-    erase_snapshot_if_settled,  # noqa: F401
     mark_succeeded,
     release_claim,
     replace_with_check,
