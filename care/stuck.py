@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 
 from django.utils import timezone
 
-from directbill.models import ClosureRequest
+from directbill.services import overdue_closures as held_past_close_by
 from refunds.transitions import queued_checks, unsent_card_refunds
 from securus.calendar import is_business_day
 from video.models import Subscription
@@ -50,9 +50,7 @@ def unprinted_checks(now: datetime):
 
 
 def overdue_closures(now: datetime):
-    return ClosureRequest.objects.filter(
-        status=ClosureRequest.Status.HELD, close_by__lt=timezone.localdate(now)
-    ).order_by("close_by")
+    return held_past_close_by(today=timezone.localdate(now)).order_by("close_by")
 
 
 def expired_subscriptions(now: datetime):
