@@ -164,3 +164,35 @@ def long_history(email: str, n: int, *, password: str = DEMO_PASSWORD) -> dict:
             ],
         },
     }
+
+
+def place_demo_at_stripe(emails=None) -> dict[str, int]:
+    """Make the demo accounts' card charges and VideoConnect subscriptions real objects at Stripe (the
+    fake that `make run` starts, or Stripe's test mode), so refunds and Complete Cancellation go through
+    Stripe as they would in production. Objects Stripe already has are left alone: safe to repeat, and
+    needed again whenever the fake restarts empty."""
+    from prepaid.models import Payment
+    from refunds import gateway
+    from video import subscriptions
+    from video.models import Subscription
+
+    emails = emails or [s["account"]["email"] for s in DEMO_SCENARIOS]
+    placed = {"charges": 0, "subscriptions": 0}
+    payments = Payment.objects.filter(
+        prepaid_account__account__user__email__in=emails, method__in=("card", "card_phone")
+    ).exclude(stripe_charge_id="")
+    for payment in payments:
+        if gateway.charge_exists(charge_id=payment.stripe_charge_id):
+            continue
+        charge_id = gateway.create_test_charge(
+            amount_cents=payment.amount_cents,
+            key=f"demo-charge-{payment.pk}-{payment.stripe_charge_id}",
+            metadata={"payment": str(payment.pk)},
+        )
+        Payment.objects.filter(pk=payment.pk).update(stripe_charge_id=charge_id)
+        placed["charges"] += 1
+    for sub in Subscription.objects.filter(account__user__email__in=emails).select_related(
+        "account__user", "facility"
+    ):
+        placed["subscriptions"] += subscriptions.place_at_stripe(subscription=sub)
+    return placed

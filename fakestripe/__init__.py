@@ -25,10 +25,18 @@ Events are built for every state change (refund.created/updated/failed, invoice.
 invoice.payment_failed, customer.subscription.created/updated/deleted) and kept in `fake.events`;
 they are POSTed only when `fake.webhook_url` is set (`make run` sets it to the site's endpoint).
 
+    fake.fail_next_after_work(1)       # the next POST is carried out, then answers 500 (saved, replayed)
+    fake.advance(hours=25)             # move the clock: keys expire, subscriptions renew, fail or end
+    fake.fail_next_renewal("sub_...")  # the next renewal is declined (past_due, invoice.payment_failed)
+    fake.dispute("ch_...")             # refunds of that charge are refused (charge_disputed)
+    fake.rejections / fake.shape_errors  # requests refused by validation; fields the API version lacks
+
 HTTP API: /v1/refunds, /v1/charges, /v1/payment_intents, /v1/customers, /v1/payment_methods
 (+ /attach, /detach), /v1/products, /v1/prices, /v1/subscriptions (create, retrieve, update with
-cancel_at_period_end and cancellation_details, DELETE = cancel now), /v1/invoices. Idempotency-Key is
-honoured on every POST: the same key replays the first answer. Errors use Stripe's shape
+cancel_at_period_end and cancellation_details, DELETE = cancel now), /v1/invoices. Every request is first
+checked against the SDK's own parameter types (validation.py); unknown URLs answer 404. Idempotency keys
+are global, expire after 24 hours and refuse other parameters (idempotency_error). Objects and events
+are shaped as `stripe.api_version`. Errors use Stripe's shape
 `{"error": {"type", "code", "decline_code", "message", "param"}}`.
 
 Control endpoint (JSON, for another process): POST /_fake/reset, POST /_fake/fail_next_refund

@@ -11,8 +11,17 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
+
+import stripe
+
+from fakestripe import validation
+
+API_VERSION = stripe.api_version  # objects and events are shaped as the version the SDK pins
+IDEMPOTENCY_TTL = 24 * 3600  # Stripe forgets a key after 24 hours
+PERIOD = 30 * 86400  # a monthly billing period, as the fake counts it
 
 CARD_ERRORS = {
     # code -> (Stripe error code, decline_code, message)
@@ -22,6 +31,14 @@ CARD_ERRORS = {
     "lost_card": ("card_declined", "lost_card", "Your card was declined."),
     "stolen_card": ("card_declined", "stolen_card", "Your card was declined."),
 }
+
+
+@dataclass
+class SavedAnswer:
+    fingerprint: tuple
+    created: int
+    status: int
+    body: dict
 
 
 class StripeHTTPError(Exception):
@@ -93,8 +110,11 @@ class FakeStripe:
         self._release = threading.Event()
         self.reset()
 
+    api_version = API_VERSION
+
     # -- lifecycle -------------------------------------------------------------------------------
     def start(self, port=0, host="127.0.0.1"):
+        validation.routes()  # read the SDK's endpoints once, before the first request waits for it
         self._httpd = ThreadingHTTPServer((host, port), _handler_for(self))
         self._httpd.daemon_threads = True
         self._thread = threading.Thread(target=self._httpd.serve_forever, name="fakestripe", daemon=True)
@@ -125,10 +145,34 @@ class FakeStripe:
             self.events: list[dict] = []
             self.deliveries: list[tuple[str, int]] = []
             self.requests: list[tuple[str, str, str | None]] = []
-            self.idempotent: dict[str, tuple[int, dict]] = {}
+            # Idempotency keys are global, as at Stripe: key -> what was asked, when, and the saved answer.
+            self.idempotent: dict[str, SavedAnswer] = {}
+            # Requests refused by parameter validation: (method, path, code, param, message).
+            self.rejections: list[tuple[str, str, str | None, str, str]] = []
+            # Fields the fake sent that the pinned API version does not have (a fake drifting from Stripe).
+            self.shape_errors: list[str] = []
+            self.clock_offset = 0
             self._refund_failures: list[str] = []
             self._http_failures: list[int] = []
+            self._after_work_failures: list[int] = []
+            self._renewal_failures: set[str] = set()
+            self._declining_cards: set[str] = set()  # payment methods made from tok_chargeDeclined
             self._delays: list[tuple[str, float]] = []
+
+    # -- the clock -------------------------------------------------------------------------------
+    def now(self) -> int:
+        """The fake's clock (Unix seconds): real time moved by `advance`."""
+        return int(time.time()) + self.clock_offset
+
+    def advance(self, *, seconds=0, hours=0, days=0):
+        """Move the clock forward; subscriptions whose period ended renew, fail or end as at Stripe.
+        Returns the events this produced (also delivered when webhook_url is set)."""
+        with self.lock:
+            self.clock_offset += int(seconds + hours * 3600 + days * 86400)
+            events = self._run_billing()
+        for event in events:
+            self._deliver_if_configured(event)
+        return events
 
     # -- failure switches ------------------------------------------------------------------------
     def fail_next_refund(self, code="card_declined"):
@@ -143,6 +187,22 @@ class FakeStripe:
         with self.lock:
             self._http_failures.extend([status] * count)
 
+    def fail_next_after_work(self, count=1, status=500):
+        """The next `count` POSTs are carried out, then answer HTTP `status`: Stripe saves that answer under
+        the idempotency key and replays it."""
+        with self.lock:
+            self._after_work_failures.extend([status] * count)
+
+    def fail_next_renewal(self, subscription_id):
+        """The subscription's next renewal charge is declined (past_due, invoice.payment_failed)."""
+        with self.lock:
+            self._renewal_failures.add(subscription_id)
+
+    def dispute(self, charge_id):
+        """The cardholder disputed the charge: Stripe refuses refunds of it from now on."""
+        with self.lock:
+            self.get("charges", charge_id)["disputed"] = True
+
     def timeout_next(self, seconds=5.0):
         """The next call is carried out, but its answer comes only after `seconds` (past the client timeout)."""
         with self.lock:
@@ -155,6 +215,8 @@ class FakeStripe:
 
     # -- objects ---------------------------------------------------------------------------------
     def _store(self, kind, obj):
+        if "livemode" in validation.declared_fields(obj["object"]):
+            obj.setdefault("livemode", False)
         self.objects.setdefault(kind, {})[obj["id"]] = obj
         return obj
 
@@ -197,7 +259,7 @@ class FakeStripe:
             "payment_intent": payment_intent,
             "payment_method_details": {"type": "card", "card": {"brand": brand, "last4": last4}},
             "metadata": params.get("metadata") or {},
-            "created": int(time.time()),
+            "created": self.now(),
             "livemode": False,
         }
         return self._store("charges", charge)
@@ -214,7 +276,7 @@ class FakeStripe:
             "status": "requires_confirmation",
             "latest_charge": None,
             "metadata": params.get("metadata") or {},
-            "created": int(time.time()),
+            "created": self.now(),
         }
         self._store("payment_intents", intent)
         if _bool(params.get("confirm", False)):
@@ -250,7 +312,7 @@ class FakeStripe:
                             "customer": None,
                             "payment_method": None,
                             "metadata": {},
-                            "created": int(time.time()),
+                            "created": self.now(),
                         },
                     )
                 )
@@ -294,6 +356,14 @@ class FakeStripe:
 
     def _create_refund(self, params):
         charge = self._charge_for_refund(params)
+        if charge.get("disputed"):
+            raise StripeHTTPError(
+                400,
+                "invalid_request_error",
+                f"Charge {charge['id']} has been charged back; it cannot be refunded.",
+                code="charge_disputed",
+                param="charge",
+            )
         if self._refund_failures:
             code, decline, message = CARD_ERRORS[self._refund_failures.pop(0)]
             raise StripeHTTPError(402, "card_error", message, code=code, decline_code=decline)
@@ -326,10 +396,10 @@ class FakeStripe:
             "payment_intent": charge.get("payment_intent"),
             "currency": charge["currency"],
             "status": "pending",
-            "failure_reason": None,
+            "balance_transaction": None,
             "reason": params.get("reason"),
             "metadata": params.get("metadata") or {},
-            "created": int(time.time()),
+            "created": self.now(),
         }
         self._store("refunds", refund)
         self.refunds.append(refund)
@@ -344,13 +414,21 @@ class FakeStripe:
         return [r for r in self.refunds if r["charge"] == charge_id]
 
     def settle_refund(self, refund_id, status="succeeded", failure_reason=None):
-        """Move a refund to succeeded or failed (failure_reason: expired_or_canceled_card, lost_or_stolen_card,
-        declined...) and emit refund.updated / refund.failed. Returns the event."""
+        """Move a refund on: pending -> succeeded (refund.updated), -> canceled (refund.updated), or
+        pending/succeeded -> failed (refund.failed, with failure_reason expired_or_canceled_card,
+        lost_or_stolen_card or unknown): a refund can fail days after it succeeded. Returns the event."""
+        if status not in ("succeeded", "failed", "canceled"):
+            raise ValueError(f"unknown refund status {status!r}")
         with self.lock:
             refund = self.get("refunds", refund_id)
+            if refund["status"] in ("failed", "canceled") or (
+                refund["status"] == "succeeded" and status != "failed"
+            ):
+                raise ValueError(f"refund {refund_id} is {refund['status']}: it cannot become {status}")
             refund["status"] = status
-            if status == "failed":
-                refund["failure_reason"] = failure_reason or "expired_or_canceled_card"
+            if status in ("failed", "canceled"):
+                if status == "failed":
+                    refund["failure_reason"] = failure_reason or "expired_or_canceled_card"
                 charge = self.objects["charges"][refund["charge"]]
                 charge["amount_refunded"] -= refund["amount"]  # the money went back to the balance
                 charge["refunded"] = False
@@ -366,7 +444,7 @@ class FakeStripe:
             "name": params.get("name"),
             "metadata": params.get("metadata") or {},
             "invoice_settings": {"default_payment_method": None},
-            "created": int(time.time()),
+            "created": self.now(),
         }
         if params.get("payment_method"):
             self._attach(params["payment_method"], customer["id"])
@@ -384,7 +462,7 @@ class FakeStripe:
             "type": params.get("type", "card"),
             "customer": None,
             "metadata": params.get("metadata") or {},
-            "created": int(time.time()),
+            "created": self.now(),
             "card": {
                 "brand": brand,
                 "last4": number[-4:],
@@ -392,6 +470,8 @@ class FakeStripe:
                 "exp_year": int(card.get("exp_year", 2030)),
             },
         }
+        if token == "tok_chargeDeclined":  # Stripe's test token: attaches fine, every charge is declined
+            self._declining_cards.add(pm["id"])
         return self._store("payment_methods", pm)
 
     def _attach(self, pm_id, customer_id):
@@ -431,59 +511,94 @@ class FakeStripe:
 
     def _create_subscription(self, params):
         customer = self.get("customers", params.get("customer", ""))
+        now = self.now()
+        sub_id = _new_id("sub")
+        # A future billing_cycle_anchor ends the first period there (free when proration_behavior=none).
+        anchor = int(params.get("billing_cycle_anchor") or 0)
+        first_end = anchor if anchor > now else now + PERIOD
         items = []
         for item in params.get("items") or []:
             price = item.get("price")
             if isinstance(item.get("price_data"), dict):
-                price = self._create_price(item["price_data"])["id"]
-            price_obj = self.objects.get("prices", {}).get(price) or {"id": price, "unit_amount": 0}
+                data = item["price_data"]
+                self.get("products", data.get("product", ""))
+                price = self._create_price(data)["id"]
+            price_obj = self.get("prices", price or "")
             items.append(
                 {
                     "id": _new_id("si"),
                     "object": "subscription_item",
+                    "created": now,
+                    "metadata": item.get("metadata") or {},
                     "price": price_obj,
                     "quantity": int(item.get("quantity", 1)),
+                    "subscription": sub_id,
+                    # Since 2025-03-31 the billing period lives on each item, not on the subscription.
+                    "current_period_start": now,
+                    "current_period_end": first_end,
                 }
             )
-        now = int(time.time())
+        payment_method = (
+            params.get("default_payment_method") or customer["invoice_settings"]["default_payment_method"]
+        )
         sub = {
-            "id": _new_id("sub"),
+            "id": sub_id,
             "object": "subscription",
             "customer": customer["id"],
             "status": "active",
-            "items": {"object": "list", "data": items},
+            "items": {"object": "list", "data": items, "has_more": False, "url": "/v1/subscription_items"},
             "metadata": params.get("metadata") or {},
-            "default_payment_method": params.get("default_payment_method")
-            or customer["invoice_settings"]["default_payment_method"],
+            "default_payment_method": payment_method,
             "cancel_at_period_end": False,
+            "cancel_at": None,
             "canceled_at": None,
             "ended_at": None,
             "cancellation_details": {"comment": None, "feedback": None, "reason": None},
-            "current_period_start": now,
-            "current_period_end": now + 30 * 86400,
+            "currency": "usd",
+            "collection_method": "charge_automatically",
+            "billing_cycle_anchor": anchor if anchor > now else now,
+            "start_date": now,
             "latest_invoice": None,
             "created": now,
         }
-        for item in items:  # newer API versions carry the period on the item
-            item.update(current_period_start=now, current_period_end=now + 30 * 86400)
-        self._store("subscriptions", sub)
-        self._event("customer.subscription.created", sub)
-        self._new_invoice(sub, paid=True)
-        return sub
-
-    def _update_subscription(self, sub, params):
-        if sub["status"] == "canceled":
+        if params.get("payment_behavior") == "error_if_incomplete" and payment_method is None:
             raise StripeHTTPError(
                 400,
                 "invalid_request_error",
-                "A canceled subscription can only update its metadata.",
-                param="subscription",
+                "This customer has no attached payment source or default payment method.",
+                code="resource_missing",
             )
+        if payment_method in self._declining_cards:
+            code, decline, message = CARD_ERRORS["card_declined"]
+            raise StripeHTTPError(402, "card_error", message, code=code, decline_code=decline)
+        self._store("subscriptions", sub)
+        self._event("customer.subscription.created", sub)
+        free = anchor > now and params.get("proration_behavior") == "none"
+        self._new_invoice(sub, paid=True, reason="subscription_create", free=free)
+        return sub
+
+    def _period(self, sub):
+        items = sub["items"]["data"]
+        start = min((i["current_period_start"] for i in items), default=sub["created"])
+        end = max((i["current_period_end"] for i in items), default=sub["created"] + PERIOD)
+        return start, end
+
+    def _update_subscription(self, sub, params):
+        if sub["status"] == "canceled":
+            if set(params) - {"metadata", "cancellation_details"}:
+                raise StripeHTTPError(
+                    400,
+                    "invalid_request_error",
+                    "A canceled subscription can only update its cancellation_details and metadata.",
+                    param="subscription",
+                )
         if "cancel_at_period_end" in params:
             sub["cancel_at_period_end"] = _bool(params["cancel_at_period_end"])
-            sub["canceled_at"] = int(time.time()) if sub["cancel_at_period_end"] else None
-            if sub["cancel_at_period_end"]:
-                sub["cancellation_details"]["reason"] = "cancellation_requested"
+            sub["canceled_at"] = self.now() if sub["cancel_at_period_end"] else None
+            sub["cancel_at"] = self._period(sub)[1] if sub["cancel_at_period_end"] else None
+            sub["cancellation_details"]["reason"] = (
+                "cancellation_requested" if sub["cancel_at_period_end"] else None
+            )
         if isinstance(params.get("cancellation_details"), dict):
             for key in ("comment", "feedback"):
                 if key in params["cancellation_details"]:
@@ -496,7 +611,16 @@ class FakeStripe:
         return sub
 
     def _cancel_subscription(self, sub, params):
-        now = int(time.time())
+        if sub["status"] == "canceled":
+            # Stripe answers a second cancel as if the subscription were gone.
+            raise StripeHTTPError(
+                404,
+                "invalid_request_error",
+                f"No such subscription: '{sub['id']}'",
+                code="resource_missing",
+                param="id",
+            )
+        now = self.now()
         sub.update(status="canceled", canceled_at=sub["canceled_at"] or now, ended_at=now)
         sub["cancellation_details"]["reason"] = (
             sub["cancellation_details"]["reason"] or "cancellation_requested"
@@ -508,40 +632,118 @@ class FakeStripe:
         self._event("customer.subscription.deleted", sub)
         return sub
 
-    def _new_invoice(self, sub, paid=True):
+    def _new_invoice(self, sub, paid=True, reason="subscription_cycle", free=False):
         amount = sum((i["price"].get("unit_amount") or 0) * i["quantity"] for i in sub["items"]["data"])
+        amount = 0 if free else amount
+        start, end = self._period(sub)
+        now = self.now()
+        invoice_id = _new_id("in")
+        lines = [
+            {
+                "id": _new_id("il"),
+                "object": "line_item",
+                "amount": 0 if free else (item["price"].get("unit_amount") or 0) * item["quantity"],
+                "currency": "usd",
+                "description": f"{item['quantity']} × {item['price'].get('product')}",
+                "invoice": invoice_id,
+                "livemode": False,
+                "metadata": {},
+                "period": {"start": item["current_period_start"], "end": item["current_period_end"]},
+                "parent": {
+                    "type": "subscription_item_details",
+                    "subscription_item_details": {
+                        "subscription": sub["id"],
+                        "subscription_item": item["id"],
+                        "proration": False,
+                    },
+                },
+                "quantity": item["quantity"],
+            }
+            for item in sub["items"]["data"]
+        ]
         invoice = {
-            "id": _new_id("in"),
+            "id": invoice_id,
             "object": "invoice",
             "customer": sub["customer"],
-            "subscription": sub["id"],
-            "parent": {"subscription_details": {"subscription": sub["id"]}},
+            # Since 2025-03-31 an invoice names its subscription under parent, not at the top level.
+            "parent": {
+                "type": "subscription_details",
+                "subscription_details": {"subscription": sub["id"], "metadata": dict(sub["metadata"])},
+            },
+            "lines": {
+                "object": "list",
+                "data": lines,
+                "has_more": False,
+                "url": f"/v1/invoices/{invoice_id}/lines",
+            },
             "amount_due": amount,
             "amount_paid": amount if paid else 0,
+            "amount_remaining": 0 if paid else amount,
+            "attempt_count": 1,
+            "attempted": True,
+            "billing_reason": reason,
             "currency": "usd",
             "status": "paid" if paid else "open",
-            "period_start": sub["current_period_start"],
-            "period_end": sub["current_period_end"],
-            "created": int(time.time()),
+            "period_start": start,
+            "period_end": end,
+            "created": now,
         }
         self._store("invoices", invoice)
         sub["latest_invoice"] = invoice["id"]
         return invoice, self._event("invoice.paid" if paid else "invoice.payment_failed", invoice)
 
+    def _run_billing(self):
+        """What Stripe's billing does when the clock passes a period end: a subscription set to cancel at
+        period end is deleted (no renewal invoice); another renews, paid or, if the card is declined,
+        past_due with invoice.payment_failed."""
+        events = []
+        for sub in list(self.objects.get("subscriptions", {}).values()):
+            while sub["status"] in ("active", "trialing", "past_due"):
+                start, end = self._period(sub)
+                if end > self.now():
+                    break
+                if sub["cancel_at_period_end"]:
+                    sub.update(status="canceled", ended_at=end, cancel_at_period_end=False)
+                    events.append(self._event("customer.subscription.deleted", sub))
+                    break
+                if (
+                    sub["id"] in self._renewal_failures
+                    or sub["default_payment_method"] in self._declining_cards
+                ):
+                    self._renewal_failures.discard(sub["id"])
+                    if sub["status"] != "past_due":
+                        sub["status"] = "past_due"
+                        events.append(self._event("customer.subscription.updated", sub))
+                    events.append(self._new_invoice(sub, paid=False)[1])
+                    break
+                for item in sub["items"]["data"]:
+                    item.update(current_period_start=end, current_period_end=end + PERIOD)
+                was_past_due = sub["status"] == "past_due"
+                sub["status"] = "active"
+                if was_past_due:
+                    events.append(self._event("customer.subscription.updated", sub))
+                events.append(self._new_invoice(sub, paid=True)[1])
+        return events
+
     def pay_invoice(self, subscription_id, paid=True):
-        """Renew a subscription: a new period and invoice, emitting invoice.paid or invoice.payment_failed
-        (a failed renewal leaves the subscription past_due). Returns the event."""
+        """Renew a subscription now: a new period and invoice, emitting invoice.paid, or (paid=False) a
+        declined renewal: past_due, customer.subscription.updated and invoice.payment_failed. Returns the
+        invoice event."""
         with self.lock:
             sub = self.get("subscriptions", subscription_id)
+            events = []
             if paid:
-                start = sub["current_period_end"]
-                sub.update(current_period_start=start, current_period_end=start + 30 * 86400, status="active")
+                start = self._period(sub)[1]
                 for item in sub["items"]["data"]:
-                    item.update(current_period_start=start, current_period_end=start + 30 * 86400)
-            else:
+                    item.update(current_period_start=start, current_period_end=start + PERIOD)
+                sub["status"] = "active"
+            elif sub["status"] != "past_due":
                 sub["status"] = "past_due"
+                events.append(self._event("customer.subscription.updated", sub))
             _, event = self._new_invoice(sub, paid=paid)
-        self._deliver_if_configured(event)
+            events.append(event)
+        for each in events:
+            self._deliver_if_configured(each)
         return event
 
     # -- events and webhooks ---------------------------------------------------------------------
@@ -550,12 +752,13 @@ class FakeStripe:
             "id": _new_id("evt"),
             "object": "event",
             "type": type_,
-            "api_version": "2024-06-20",
-            "created": int(time.time()),
+            "api_version": API_VERSION,
+            "created": self.now(),
             "livemode": False,
             "pending_webhooks": 1,
             "data": {"object": json.loads(json.dumps(obj))},
         }
+        self.shape_errors.extend(validation.undeclared_fields(event))
         self.events.append(event)
         return event
 
@@ -598,31 +801,63 @@ class FakeStripe:
 
     # -- request dispatch ------------------------------------------------------------------------
     def handle(self, method, path, params, idempotency_key):
-        """One API call -> (status, body). Runs the failure switches, then the route."""
+        """One API call -> (status, body, seconds to hold the answer, replayed). Runs the failure switches,
+        idempotency as Stripe documents it, parameter validation, then the route."""
         with self.lock:
             self.requests.append((method, path, idempotency_key))
             if self._http_failures:
                 status = self._http_failures.pop(0)
                 kind = "rate_limit_error" if status == 429 else "api_error"
                 code = "rate_limit" if status == 429 else None
-                return status, StripeHTTPError(status, kind, "Injected failure.", code=code).body, None
+                return status, StripeHTTPError(status, kind, "Injected failure.", code=code).body, None, False
             delay = self._delays.pop(0) if self._delays else None
             release = self._release
         if delay and delay[0] == "before":
             release.wait(delay[1])
+        late = delay[1] if delay and delay[0] == "after" else None
         with self.lock:
-            cache_key = f"{method} {path} {idempotency_key}" if method == "POST" and idempotency_key else None
-            if cache_key and cache_key in self.idempotent:
-                status, body = self.idempotent[cache_key]
-            else:
-                try:
-                    status, body = 200, self._route(method, path, params)
-                except StripeHTTPError as exc:
-                    status, body = exc.status, exc.body
-                # Stripe replays a saved answer for a reused key, errors included (not 5xx).
-                if cache_key and status < 500:
-                    self.idempotent[cache_key] = (status, json.loads(json.dumps(body)))
-        return status, json.loads(json.dumps(body)), (delay[1] if delay and delay[0] == "after" else None)
+            status, body, replayed = self._idempotent_call(method, path, params, idempotency_key)
+        return status, json.loads(json.dumps(body)), late, replayed
+
+    def _idempotent_call(self, method, path, params, key):
+        key = key if method == "POST" else None  # GET and DELETE are idempotent by definition
+        fingerprint = (method, path, json.dumps(params, sort_keys=True))
+        if key:
+            saved = self.idempotent.get(key)
+            if saved and self.now() - saved.created >= IDEMPOTENCY_TTL:
+                del self.idempotent[key]
+                saved = None
+            if saved and saved.fingerprint != fingerprint:
+                conflict = StripeHTTPError(
+                    400,
+                    "idempotency_error",
+                    f"Keys for idempotent requests can only be used with the same parameters they were first "
+                    f"used with. Try using a key other than '{key}' if you meant to execute a different request.",
+                )
+                return conflict.status, conflict.body, False
+            if saved:
+                return saved.status, saved.body, True
+        try:
+            validation.validate(method, path, params)
+        except validation.ParamError as exc:
+            # Refused before any work began: nothing is saved under the key.
+            self.rejections.append((method, path, exc.code, exc.param, exc.message))
+            error = StripeHTTPError(400, "invalid_request_error", exc.message, code=exc.code, param=exc.param)
+            return error.status, error.body, False
+        try:
+            status, body = 200, self._route(method, path, params)
+            self.shape_errors.extend(validation.undeclared_fields(body))
+        except StripeHTTPError as exc:
+            status, body = exc.status, exc.body
+        if method == "POST" and self._after_work_failures:
+            status = self._after_work_failures.pop(0)
+            body = StripeHTTPError(
+                status, "api_error", "An error occurred while processing the request."
+            ).body
+        if key:
+            # Work began: the answer is saved, errors and 500s included, and replayed for 24 hours.
+            self.idempotent[key] = SavedAnswer(fingerprint, self.now(), status, json.loads(json.dumps(body)))
+        return status, body, False
 
     def _route(self, method, path, params):
         parts = [p for p in path.split("/") if p]
@@ -712,13 +947,16 @@ def _handler_for(fake: FakeStripe):
         def log_message(self, format, *args):  # quiet: tests read fake.requests instead
             pass
 
-        def _reply(self, status, body):
+        def _reply(self, status, body, replayed=False):
             payload = json.dumps(body).encode()
             try:
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(payload)))
                 self.send_header("Request-Id", _new_id("req"))
+                self.send_header("Stripe-Version", API_VERSION)
+                if replayed:
+                    self.send_header("Idempotent-Replayed", "true")
                 self.end_headers()
                 self.wfile.write(payload)
             except OSError:
@@ -743,12 +981,12 @@ def _handler_for(fake: FakeStripe):
             params = parse_form(
                 parse_qsl(split.query, keep_blank_values=True) + parse_qsl(raw, keep_blank_values=True)
             )
-            status, body, late = fake.handle(
+            status, body, late, replayed = fake.handle(
                 self.command, split.path, params, self.headers.get("Idempotency-Key")
             )
             if late:
                 fake._release.wait(late)
-            self._reply(status, body)
+            self._reply(status, body, replayed=replayed)
 
         do_GET = do_POST = do_DELETE = _serve
 

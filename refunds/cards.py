@@ -16,13 +16,16 @@ from django.utils import timezone
 
 from . import gateway
 from .enqueue import submit_card_refund_later
-from .models import Refund
+from .models import Refund, deletion_model
 from .transitions import (
+    REFUND_CAN_FAIL_FOR,
     card_refunds_to_sweep,
     claim_for_submission,
+    erase_snapshot_if_settled,
     mark_succeeded,
     release_claim,
     replace_with_check,
+    unheard_card_refunds,
 )
 from .transitions import record_submission as _record_stripe_id
 
@@ -30,33 +33,85 @@ log = logging.getLogger(__name__)
 
 # A pending refund whose task was enqueued longer ago than this has lost its message: enqueue it again.
 SWEEP_AFTER = timedelta(minutes=15)
+# A refund Stripe left pending with no webhook for this long is looked up (retrieve).
+UNHEARD_AFTER = timedelta(days=1)
 
 
 def submit_card_refund(refund_id: int) -> Refund | None:
     """Send one pending card refund to Stripe. Safe to run any number of times, at once or after a crash.
 
-    Raises gateway.TransientGatewayError for the task to retry later (the refund goes back to pending)."""
-    claimed = claim_for_submission(refund_id=refund_id, now=timezone.now())
+    Raises gateway.Unreachable for the task to retry later (the refund goes back to pending)."""
+    now = timezone.now()
+    claimed = claim_for_submission(refund_id=refund_id, now=now)
     refund = Refund.objects.select_related("payment", "deletion").filter(pk=refund_id).first()
     if refund is None:
         return None
     if not claimed and not (refund.status == Refund.Status.SUBMITTED and not refund.stripe_refund_id):
         return refund  # already sent, settled or replaced
-    # Either we claimed it now, or an earlier run claimed it and stopped before recording Stripe's answer:
-    # in both cases the idempotency key makes this call return the one Stripe refund.
+    charge_id = refund.payment.stripe_charge_id
+    resent = refund.first_sent_at is not None and refund.first_sent_at < now
     try:
+        # An earlier send may have reached Stripe and died before we recorded the answer, longer ago than
+        # the 24 hours Stripe keeps an idempotency key: ask Stripe first, so a re-send cannot refund twice.
+        earlier = _own_refund_at_stripe(refund, charge_id) if charge_id and resent else None
+        if earlier is not None:
+            return record_submission(refund_id=refund.pk, result=earlier)
         result = gateway.create_refund(
-            charge_id=refund.payment.stripe_charge_id,
+            charge_id=charge_id,
             amount_cents=refund.amount_cents,
             idempotency_key=refund.idempotency_key,
             metadata={"refund_id": str(refund.pk), "deletion_id": str(refund.deletion_id or "")},
         )
-    except gateway.PermanentGatewayError as exc:
+    except gateway.PermanentFailure as exc:
+        if exc.code in ("charge_already_refunded", "amount_too_large"):
+            return _settle_charge_without_room(refund, charge_id, exc)
         return replace_with_check(refund_id=refund.pk, reason=_reason_text(exc.code, exc.message))
-    except gateway.TransientGatewayError:
+    except gateway.Unreachable:
         release_claim(refund_id=refund.pk)
         raise
     return record_submission(refund_id=refund.pk, result=result)
+
+
+def _own_refund_at_stripe(refund: Refund, charge_id: str) -> gateway.StripeRefund | None:
+    """The Stripe refund an earlier run made for this row (our id in its metadata), if any."""
+    ours = [
+        r
+        for r in gateway.refunds_of_charge(charge_id=charge_id)
+        if r.metadata.get("refund_id") == str(refund.pk)
+    ]
+    return next((r for r in ours if r.live), ours[0] if ours else None)
+
+
+def _settle_charge_without_room(refund: Refund, charge_id: str, exc: gateway.StripeFailure) -> Refund:
+    """Stripe says the charge has no room for this refund. Before paying by check, count what already
+    went back to the card for this allocation: our own earlier refund, or a refund made outside this
+    system (Stripe's dashboard) that none of our rows accounts for. Only the rest is owed by check."""
+    at_stripe = gateway.refunds_of_charge(charge_id=charge_id)
+    ours = next((r for r in at_stripe if r.metadata.get("refund_id") == str(refund.pk) and r.live), None)
+    if ours is not None:
+        return record_submission(refund_id=refund.pk, result=ours)
+    claimed = set(
+        Refund.objects.filter(payment_id=refund.payment_id)
+        .exclude(pk=refund.pk)
+        .exclude(stripe_refund_id="")
+        .values_list("stripe_refund_id", flat=True)
+    )
+    outside = [r for r in at_stripe if r.live and r.id not in claimed and not r.metadata.get("refund_id")]
+    returned = sum(r.amount_cents for r in outside)
+    if outside and returned >= refund.amount_cents:
+        log.warning(
+            "refund %s: charge %s was already refunded outside the app (%s); no check",
+            refund.pk,
+            charge_id,
+            [r.id for r in outside],
+        )
+        # Its id is unique among our rows, so that refund pays for one allocation only.
+        return record_submission(
+            refund_id=refund.pk,
+            result=outside[0],
+            note="The charge had already been refunded to the card by our payment processor.",
+        )
+    return replace_with_check(refund_id=refund.pk, reason=_reason_text(exc.code, exc.message))
 
 
 def note_retry(*, refund_id: int, countdown: int) -> None:
@@ -66,9 +121,9 @@ def note_retry(*, refund_id: int, countdown: int) -> None:
     )
 
 
-def record_submission(*, refund_id: int, result: gateway.StripeRefund) -> Refund:
+def record_submission(*, refund_id: int, result: gateway.StripeRefund, note: str = "") -> Refund:
     """Store Stripe's refund id once; a refund Stripe already settled is settled here too."""
-    refund, recorded = _record_stripe_id(refund_id=refund_id, stripe_refund_id=result.id)
+    refund, recorded = _record_stripe_id(refund_id=refund_id, stripe_refund_id=result.id, note=note)
     if not recorded:
         return refund
     if result.status == "succeeded":
@@ -90,6 +145,9 @@ REASONS = {
     "charge_already_refunded": "the original charge can no longer be refunded",
     "charge_not_refundable": "the original charge can no longer be refunded",
     "charge_expired_for_refund": "the original charge is too old to refund",
+    "charge_disputed": "the original charge is disputed with the card issuer",
+    "unknown": "the card issuer returned it",
+    "canceled": "the refund was canceled",
     "amount_too_large": "the original charge can no longer take this amount",
     "no_charge_on_record": "the original card charge could not be found",
 }
@@ -100,25 +158,75 @@ def _reason_text(code: str, message: str = "") -> str:
 
 
 def handle_refund_event(event) -> None:
-    """Webhook handler for refund.updated and refund.failed: settle the refund Stripe tells us about."""
+    """Webhook handler for refund.updated and refund.failed. It acts only on the refund whose Stripe id is
+    stored on our row: metadata alone proves nothing (anyone with dashboard access can copy it). When our
+    worker has not yet recorded Stripe's answer, Stripe itself is asked whether the refund is ours."""
     obj = event["data"]["object"]
-    refund = Refund.objects.filter(stripe_refund_id=obj["id"]).first()
+    refund = Refund.objects.filter(method=Refund.Method.CARD, stripe_refund_id=obj["id"]).first()
     if refund is None:
-        # Stripe may tell us before our worker recorded its answer: find it by our own id in metadata.
-        ours = (obj.get("metadata") or {}).get("refund_id")
-        refund = Refund.objects.filter(pk=int(ours), method=Refund.Method.CARD).first() if ours else None
+        refund = _unrecorded_refund(obj)
         if refund is None:
-            log.warning("webhook %s: no refund for %s", event["id"], obj["id"])
+            log.warning("webhook %s: refund %s is not one of ours; ignored", event["id"], obj["id"])
             return
-        record_submission(
-            refund_id=refund.pk,
-            result=gateway.StripeRefund(id=obj["id"], status="pending", amount_cents=obj["amount"]),
-        )
-    status = obj.get("status")
-    if event["type"] == "refund.failed" or status in ("failed", "canceled"):
-        replace_with_check(refund_id=refund.pk, reason=_reason_text(obj.get("failure_reason") or "failed"))
-    elif status == "succeeded":
-        mark_succeeded(refund_id=refund.pk)
+    _apply_stripe_status(refund, obj["id"], obj.get("status") or "", obj.get("failure_reason"))
+
+
+def _unrecorded_refund(obj) -> Refund | None:
+    """Our row that made this Stripe refund but has not stored its id yet, confirmed by Stripe."""
+    ours = (obj.get("metadata") or {}).get("refund_id") or ""
+    if not ours.isdigit():
+        return None
+    refund = (
+        Refund.objects.select_related("payment")
+        .filter(pk=int(ours), method=Refund.Method.CARD, stripe_refund_id="")
+        .first()
+    )
+    if refund is None:
+        return None
+    remote = gateway.retrieve_refund(refund_id=obj["id"])  # Unreachable -> 500, and Stripe sends it again
+    charge_id = refund.payment.stripe_charge_id
+    if remote.metadata.get("refund_id") != ours or charge_id not in (remote.charge, remote.payment_intent):
+        return None
+    record_submission(refund_id=refund.pk, result=remote)
+    refund.refresh_from_db()
+    return refund if refund.stripe_refund_id == remote.id else None
+
+
+def _apply_stripe_status(refund: Refund, stripe_id: str, status: str, failure_reason: str | None) -> Refund:
+    if refund.stripe_refund_id != stripe_id:
+        return refund
+    if status in ("failed", "canceled"):
+        return replace_with_check(refund_id=refund.pk, reason=_reason_text(failure_reason or status))
+    if status == "succeeded":
+        return mark_succeeded(refund_id=refund.pk)
+    return refund
+
+
+def settle_unheard(*, limit: int = 200, now=None) -> list[int]:
+    """Card refunds Stripe accepted as pending and no webhook settled for a day: ask Stripe (retrieve)
+    and settle them as it says. Returns the ids whose status changed."""
+    now = now or timezone.now()
+    ids = list(
+        unheard_card_refunds(before=now - UNHEARD_AFTER)
+        .order_by("updated_at")
+        .values_list("pk", "stripe_refund_id")[:limit]
+    )
+    changed = []
+    for pk, stripe_id in ids:
+        try:
+            remote = gateway.retrieve_refund(refund_id=stripe_id)
+        except gateway.StripeFailure as exc:
+            log.warning("refund %s: could not look up %s at Stripe: %s", pk, stripe_id, exc.code)
+            continue
+        refund = Refund.objects.get(pk=pk)
+        after = _apply_stripe_status(refund, stripe_id, remote.status, remote.failure_reason)
+        if after.pk != pk or after.status != Refund.Status.SUBMITTED:
+            changed.append(pk)
+        else:  # still pending at Stripe: look again tomorrow
+            Refund.objects.filter(pk=pk, status=Refund.Status.SUBMITTED).update(updated_at=now)
+    if changed:
+        log.warning("refunds settled by lookup, their webhooks never came: %s", changed)
+    return changed
 
 
 def sweep_pending(*, limit: int = 200, now=None) -> list[int]:
@@ -148,3 +256,21 @@ def sweep_pending(*, limit: int = 200, now=None) -> list[int]:
     if enqueued:
         log.warning("sweep: enqueued %d card refunds again: %s", len(enqueued), enqueued)
     return enqueued
+
+
+def erase_settled_snapshots(*, limit: int = 500, now=None) -> int:
+    """Daily: erase the address snapshots of deletions whose card refunds can no longer fail."""
+    now = now or timezone.now()
+    candidates = (
+        deletion_model()
+        .objects.exclude(mailing_address={})
+        .filter(
+            refunds__method=Refund.Method.CARD,
+            refunds__status=Refund.Status.SUCCEEDED,
+            refunds__updated_at__lte=now - REFUND_CAN_FAIL_FOR,
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)
+        .distinct()[:limit]
+    )
+    return sum(erase_snapshot_if_settled(deletion_id=pk, now=now) for pk in candidates)

@@ -53,6 +53,8 @@ class Refund(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
     enqueued_at = models.DateTimeField(null=True, blank=True)
+    # First time this card refund was sent to Stripe: a later send asks Stripe what the first one did.
+    first_sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [

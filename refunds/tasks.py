@@ -21,7 +21,7 @@ MAX_RETRIES = 8
 def submit_card_refund(self, refund_id: int) -> None:
     try:
         cards.submit_card_refund(refund_id)
-    except gateway.TransientGatewayError as exc:
+    except gateway.Unreachable as exc:
         countdown = min(RETRY_BASE_SECONDS * 2**self.request.retries, RETRY_MAX_SECONDS)
         log.warning("refund %s: %s; retry in %s s", refund_id, exc, countdown)
         cards.note_retry(refund_id=refund_id, countdown=countdown)
@@ -31,6 +31,16 @@ def submit_card_refund(self, refund_id: int) -> None:
 @shared_task(acks_late=True)
 def sweep_pending_card_refunds(limit: int = 200) -> int:
     return len(cards.sweep_pending(limit=limit))
+
+
+@shared_task(acks_late=True)
+def settle_unheard_card_refunds(limit: int = 200) -> int:
+    return len(cards.settle_unheard(limit=limit))
+
+
+@shared_task(acks_late=True)
+def erase_settled_snapshots(limit: int = 500) -> int:
+    return cards.erase_settled_snapshots(limit=limit)
 
 
 @shared_task(acks_late=True)

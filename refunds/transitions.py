@@ -15,10 +15,11 @@ sweep, the check run, the stale-check job and the stuck-work page count the same
 from __future__ import annotations
 
 import logging
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from django.db import transaction
 from django.db.models import Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.addresses import ADDRESS_FIELDS
@@ -44,6 +45,9 @@ FINAL_STATUSES = frozenset(
     }
 )
 VOID_AFTER_DAYS = 180
+# A card refund can still fail (and become a check) this long after it succeeded: the deletion keeps
+# the mailing address until then.
+REFUND_CAN_FAIL_FOR = timedelta(days=120)
 
 
 class CheckRefused(Refused):
@@ -59,6 +63,13 @@ def unsent_card_refunds():
         Q(status=Refund.Status.PENDING) | Q(status=Refund.Status.SUBMITTED, stripe_refund_id=""),
         method=Refund.Method.CARD,
     )
+
+
+def unheard_card_refunds(*, before: datetime):
+    """Card refunds Stripe accepted as pending, with no word from Stripe since `before`."""
+    return Refund.objects.filter(
+        method=Refund.Method.CARD, status=Refund.Status.SUBMITTED, updated_at__lt=before
+    ).exclude(stripe_refund_id="")
 
 
 def card_refunds_to_sweep(*, cutoff: datetime):
@@ -146,13 +157,22 @@ def _replacement_check_refund(*, replacing: Refund, key_suffix: str, now) -> Ref
     )
 
 
-def erase_snapshot_if_settled(*, deletion_id: int | None) -> bool:
-    """Once every refund of a deletion is final, the deletion's address snapshot is erased: from then on
-    the address lives only on the Check rows that were mailed to it."""
+def erase_snapshot_if_settled(*, deletion_id: int | None, now=None) -> bool:
+    """Once no refund of a deletion can still become a check, the deletion's address snapshot is erased:
+    from then on the address lives only on the Check rows that were mailed to it. A card refund that
+    succeeded can still fail for REFUND_CAN_FAIL_FOR (the issuer returns the money), so it counts as
+    settled only after that."""
     if deletion_id is None:
         return False
-    open_refunds = Refund.objects.filter(deletion_id=deletion_id).exclude(status__in=FINAL_STATUSES)
-    if open_refunds.exists():
+    now = now or timezone.now()
+    refunds = Refund.objects.filter(deletion_id=deletion_id)
+    open_refunds = refunds.exclude(status__in=FINAL_STATUSES)
+    recent_success = refunds.filter(
+        method=Refund.Method.CARD,
+        status=Refund.Status.SUCCEEDED,
+        updated_at__gt=now - REFUND_CAN_FAIL_FOR,
+    )
+    if open_refunds.exists() or recent_success.exists():
         return False
     return bool(
         deletion_model().objects.filter(pk=deletion_id).exclude(mailing_address={}).update(mailing_address={})
@@ -177,10 +197,11 @@ def issue(refunds: list[Refund], notes: list[str], *, now) -> list[Refund]:
 
 
 def claim_for_submission(*, refund_id: int, now) -> bool:
-    """pending -> submitted, as a conditional UPDATE: one worker wins the right to call Stripe."""
+    """pending -> submitted, as a conditional UPDATE: one worker wins the right to call Stripe. The first
+    claim's time is kept (first_sent_at): a later re-send asks Stripe before sending again."""
     return bool(
         Refund.objects.filter(pk=refund_id, method=Refund.Method.CARD, status=Refund.Status.PENDING).update(
-            status=Refund.Status.SUBMITTED, updated_at=now
+            status=Refund.Status.SUBMITTED, updated_at=now, first_sent_at=Coalesce("first_sent_at", now)
         )
     )
 
@@ -193,7 +214,7 @@ def release_claim(*, refund_id: int) -> None:
     )
 
 
-def record_submission(*, refund_id: int, stripe_refund_id: str) -> tuple[Refund, bool]:
+def record_submission(*, refund_id: int, stripe_refund_id: str, note: str = "") -> tuple[Refund, bool]:
     """Stripe accepted the refund: store its id once, with the timeline event and the email. Returns the
     refund and whether this call recorded it (False: an earlier one did)."""
     with transaction.atomic():
@@ -203,11 +224,8 @@ def record_submission(*, refund_id: int, stripe_refund_id: str) -> tuple[Refund,
         refund.stripe_refund_id = stripe_refund_id
         refund.updated_at = timezone.now()
         refund.save(update_fields=["stripe_refund_id", "updated_at"])
-        _event(
-            refund,
-            Refund.Status.SUBMITTED,
-            f"Sent to the card issuer ({card_label(refund.card_brand, refund.card_last4)}).",
-        )
+        note = note or f"Sent to the card issuer ({card_label(refund.card_brand, refund.card_last4)})."
+        _event(refund, Refund.Status.SUBMITTED, note)
         emails.send_status_email(refund=refund, status=Refund.Status.SUBMITTED)
     return refund, True
 

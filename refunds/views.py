@@ -27,5 +27,5 @@ def stripe_webhook(request):
             payload=request.body, signature=request.headers.get("Stripe-Signature", "")
         )
     except webhooks.BadWebhook:
-        return HttpResponseBadRequest("invalid signature or payload")
+        return HttpResponseBadRequest("invalid signature or payload")  # logged by handle_webhook
     return HttpResponse(outcome)

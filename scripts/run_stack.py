@@ -5,10 +5,26 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
+
+
+FAKE_STRIPE = "http://127.0.0.1:12111/_fake/refunds"
+
+
+def _wait_for(url, *, seconds):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=1):
+                return True
+        except OSError:
+            time.sleep(0.3)
+    print(f"{url} did not answer in {seconds} s", flush=True)
+    return False
 
 
 def main():
@@ -33,6 +49,9 @@ def main():
     if (ROOT / "fakestripe" / "__main__.py").exists() and "STRIPE_API_BASE" not in os.environ:
         commands["stripe"] = [PY, "-m", "fakestripe", "--port", "12111"]
     procs = {name: subprocess.Popen(cmd, cwd=ROOT, env=env) for name, cmd in commands.items()}
+    if "stripe" in procs and _wait_for(FAKE_STRIPE, seconds=30):
+        # The fake starts empty: give the demo accounts their charges and subscriptions there again.
+        subprocess.run([PY, "manage.py", "seed_demo_stripe"], cwd=ROOT, env=env, check=False)
     print("Securus Online on http://127.0.0.1:8000 (Ctrl-C stops everything)", flush=True)
     try:
         while all(p.poll() is None for p in procs.values()):

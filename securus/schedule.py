@@ -19,6 +19,20 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "kwargs": {"limit": 200},
         "description": "Re-enqueues card refunds whose task message was lost (broker down, worker killed).",
     },
+    # Hourly: card refunds Stripe left pending a day with no webhook are looked up and settled.
+    "refunds: look up refunds pending a day": {
+        "task": "refunds.tasks.settle_unheard_card_refunds",
+        "schedule": crontab(minute="20"),
+        "kwargs": {"limit": 200},
+        "description": "Asks Stripe about card refunds pending over a day without a webhook and settles them.",
+    },
+    # 04:00 daily: address snapshots kept while a card refund could still fail are erased after 120 days.
+    "refunds: erase settled address snapshots": {
+        "task": "refunds.tasks.erase_settled_snapshots",
+        "schedule": crontab(minute="0", hour="4"),
+        "kwargs": {"limit": 500},
+        "description": "Erases a deletion's mailing address once none of its refunds can still become a check.",
+    },
     # 14:00 Monday to Friday; the task itself skips US federal holidays.
     "refunds: check run on business days": {
         "task": "refunds.tasks.run_checks",

@@ -166,7 +166,7 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
-# Stripe is reached only through refunds/gateway.py and video/gateway.py.
+# Stripe is reached only through securus/stripe.py (refunds/gateway.py and video/gateway.py stand on it).
 STRIPE_API_KEY = env.str("STRIPE_API_KEY", default="sk_test_local")
 STRIPE_API_BASE = env.url("STRIPE_API_BASE", default="http://127.0.0.1:12111").geturl()
 STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="whsec_local")

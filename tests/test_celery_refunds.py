@@ -68,7 +68,10 @@ def test_500_then_success_is_retried_by_the_worker(fake_stripe, worker, no_backo
     refund.refresh_from_db()
     assert refund.status == "submitted"
     assert len(fake_stripe.refunds) == 1
-    assert [r[2] for r in fake_stripe.requests] == [refund.idempotency_key] * 3
+    # Every send carries the refund's key; each re-send first asks Stripe what the last one did.
+    posts = [r for r in fake_stripe.requests if r[0] == "POST"]
+    assert [r[2] for r in posts] == [refund.idempotency_key] * 2
+    assert [r[0] for r in fake_stripe.requests] == ["POST", "GET", "GET", "POST"]
 
 
 def test_timeout_is_retried_with_the_same_key(fake_stripe, worker, no_backoff, settings):

@@ -154,3 +154,48 @@ class UnsubscribeReport(UnsubscribeAnswer):
         proxy = True
         verbose_name = "unsubscribe reasons report"
         verbose_name_plural = "unsubscribe reasons report"
+
+
+class StripeProduct(models.Model):
+    """The Stripe Product that VideoConnect Unlimited at one facility is billed under, created once
+    through the API (Stripe's subscription items name a product; they cannot create one)."""
+
+    facility = models.OneToOneField(Facility, on_delete=models.PROTECT, related_name="+")
+    stripe_product_id = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self):
+        return f"{self.stripe_product_id} ({self.facility})"
+
+
+class SubscribeAttempt(models.Model):
+    """One press of Subscribe. Each attempt has its own idempotency key, so a card that was declined can
+    be retried with another card: Stripe would replay the decline for a key it has seen."""
+
+    class Outcome(models.TextChoices):
+        STARTED = "started", "In progress"
+        SUBSCRIBED = "subscribed", "Subscribed"
+        FAILED = "failed", "Failed"
+
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="+")
+    facility = models.ForeignKey(Facility, on_delete=models.PROTECT, related_name="+")
+    outcome = models.CharField(max_length=10, choices=Outcome.choices, default=Outcome.STARTED)
+    stripe_customer_id = models.CharField(max_length=64, blank=True)
+    stripe_subscription_id = models.CharField(max_length=64, blank=True)
+    error_code = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            # A double-submitted form: the second press finds the first still running.
+            models.UniqueConstraint(
+                fields=["account", "facility"], condition=Q(outcome="started"), name="subscribe_one_running"
+            ),
+        ]
+
+    def __str__(self):
+        return f"Subscribe attempt {self.pk}: {self.get_outcome_display()}"
+
+    @property
+    def idempotency_key(self) -> str:
+        return f"video-subscribe-{self.pk}"

@@ -5,7 +5,7 @@ afterwards with conditional updates, so a repeated or concurrent request changes
 
 import logging
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -17,13 +17,15 @@ from facilities.models import Facility
 from securus.errors import Refused
 
 from . import gateway
-from .models import Subscription, UnsubscribeAnswer, UnsubscribeReason
+from .models import StripeProduct, SubscribeAttempt, Subscription, UnsubscribeAnswer, UnsubscribeReason
 
 log = logging.getLogger(__name__)
 
 # Monthly price of Unlimited (cents); the same at every facility until pricing per facility exists.
 UNLIMITED_PRICE_CENTS = getattr(settings, "VIDEO_UNLIMITED_PRICE_CENTS", 2999)
 OPEN = ~Q(status=Subscription.Status.ENDED)
+# A Subscribe press with no outcome after this long died: it no longer blocks a new one.
+ATTEMPT_STALE_AFTER = timedelta(minutes=10)
 
 
 class VideoError(Refused):
@@ -63,49 +65,146 @@ def is_resumable(sub: Subscription, *, now: datetime | None = None) -> bool:
 
 
 def subscribe(*, account: Account, facility: Facility, payment_method: str, actor) -> Subscription:
-    """Start Unlimited for `facility`, charged monthly on the card; one open subscription per facility."""
+    """Start Unlimited for `facility`, charged monthly on the card; one open subscription per facility.
+
+    Each press is a SubscribeAttempt with its own idempotency key: after a declined card the family can
+    try another card (Stripe would replay the decline for the same key). A second press while the first
+    is still running is refused by the attempt's unique constraint; one that died (no answer for
+    ATTEMPT_STALE_AFTER) no longer blocks, and what it may have made at Stripe is adopted, not made twice."""
     if Subscription.objects.filter(OPEN, account=account, facility=facility).exists():
         raise VideoError(f"You already have VideoConnect Unlimited at {facility}.", "already_subscribed")
-    key = f"video-sub-{account.pk}-{facility.pk}-{Subscription.objects.filter(account=account).count()}"
-    customer = (
-        Subscription.objects.filter(account=account)
-        .exclude(stripe_customer_id="")
-        .values_list("stripe_customer_id", flat=True)
-        .first()
-    )
+    SubscribeAttempt.objects.filter(
+        account=account,
+        facility=facility,
+        outcome=SubscribeAttempt.Outcome.STARTED,
+        created_at__lt=timezone.now() - ATTEMPT_STALE_AFTER,
+    ).update(outcome=SubscribeAttempt.Outcome.FAILED, error_code="abandoned")
     try:
+        with transaction.atomic():
+            attempt = SubscribeAttempt.objects.create(account=account, facility=facility)
+    except IntegrityError:
+        raise VideoError(
+            "Your subscription is already being started. Please wait a moment and reload the page.",
+            "subscribe_running",
+        ) from None
+    key = attempt.idempotency_key
+    customer = _known_customer(account)
+    try:
+        product = facility_product(facility)
+        card = gateway.card_payment_method(payment_method=payment_method, key=key)
         if not customer:
             email = account.user.email if account.user else ""
-            customer = gateway.create_customer(
-                email=email, name=account.name, payment_method=payment_method, key=key
+            customer = gateway.create_customer(email=email, name=account.name, key=key)
+        SubscribeAttempt.objects.filter(pk=attempt.pk).update(stripe_customer_id=customer)
+        remote = gateway.live_subscription_for(customer=customer, facility_id=facility.pk)
+        if remote is None:
+            gateway.set_default_card(customer=customer, payment_method=card, key=key)
+            remote = gateway.create_subscription(
+                customer=customer,
+                product=product,
+                price_cents=UNLIMITED_PRICE_CENTS,
+                metadata={"account": str(account.pk), "facility": str(facility.pk)},
+                key=key,
             )
-        remote = gateway.create_subscription(
-            customer=customer,
-            price_cents=UNLIMITED_PRICE_CENTS,
-            facility_name=facility.name,
-            metadata={"account": str(account.pk), "facility": str(facility.pk)},
-            key=key,
+    except gateway.StripeFailure as exc:
+        SubscribeAttempt.objects.filter(pk=attempt.pk).update(
+            outcome=SubscribeAttempt.Outcome.FAILED, error_code=exc.code[:64]
         )
-    except gateway.GatewayError as exc:
+        if isinstance(exc, gateway.NeedsAttention):
+            log.error("subscribe attempt %s: Stripe refused our request: %s", attempt.pk, exc.code)
         raise VideoError(exc.message, exc.code) from exc
     if remote.status not in ("active", "trialing"):
+        SubscribeAttempt.objects.filter(pk=attempt.pk).update(
+            outcome=SubscribeAttempt.Outcome.FAILED,
+            error_code=remote.status,
+            stripe_subscription_id=remote.id,
+        )
         raise VideoError("Your card could not be charged, so the subscription was not started.", "not_active")
     log.info(
         "VideoConnect Unlimited %s started at %s for account %s by %s", remote.id, facility, account.pk, actor
     )
-    try:
-        with transaction.atomic():
-            return Subscription.objects.create(
-                account=account,
-                facility=facility,
-                price_cents=UNLIMITED_PRICE_CENTS,
-                current_period_end=remote.current_period_end,
-                stripe_subscription_id=remote.id,
-                stripe_customer_id=customer,
-            )
-    except IntegrityError:
-        # A double-submitted form: the first request already recorded this Stripe subscription.
-        return Subscription.objects.get(stripe_subscription_id=remote.id)
+    with transaction.atomic():
+        SubscribeAttempt.objects.filter(pk=attempt.pk).update(
+            outcome=SubscribeAttempt.Outcome.SUBSCRIBED, stripe_subscription_id=remote.id
+        )
+        sub, _ = Subscription.objects.get_or_create(
+            stripe_subscription_id=remote.id,
+            defaults={
+                "account": account,
+                "facility": facility,
+                "price_cents": UNLIMITED_PRICE_CENTS,
+                "current_period_end": remote.current_period_end,
+                "stripe_customer_id": customer,
+            },
+        )
+    return sub
+
+
+def _known_customer(account: Account) -> str:
+    """The account's Stripe customer from an earlier subscription or attempt, if any."""
+    for model in (Subscription, SubscribeAttempt):
+        found = (
+            model.objects.filter(account=account)
+            .exclude(stripe_customer_id="")
+            .order_by("-pk")
+            .values_list("stripe_customer_id", flat=True)
+            .first()
+        )
+        if found:
+            return found
+    return ""
+
+
+def facility_product(facility: Facility) -> str:
+    """The facility's Stripe Product, created through the API the first time anyone subscribes there."""
+    known = (
+        StripeProduct.objects.filter(facility=facility).values_list("stripe_product_id", flat=True).first()
+    )
+    if known:
+        return known
+    product_id = gateway.create_product(
+        name=f"VideoConnect Unlimited – {facility.name}", facility_id=facility.pk
+    )
+    row, _ = StripeProduct.objects.get_or_create(
+        facility=facility, defaults={"stripe_product_id": product_id}
+    )
+    return row.stripe_product_id
+
+
+def place_at_stripe(*, subscription: Subscription) -> bool:
+    """Give an open subscription loaded without Stripe (demo and scenario files) a real one at Stripe:
+    customer, card, the facility's product, and a first period ending when ours does, free (it was paid
+    for before). One that Stripe already has is left alone. Returns whether one was created."""
+    sub = subscription
+    if sub.status == Subscription.Status.ENDED:
+        return False
+    if sub.stripe_subscription_id:
+        try:
+            gateway.retrieve_subscription(subscription_id=sub.stripe_subscription_id)
+            return False
+        except gateway.NotFound:
+            pass
+    key = f"video-place-{sub.pk}-{sub.stripe_subscription_id}"
+    account = sub.account
+    customer = gateway.create_customer(
+        email=account.user.email if account.user else "", name=account.name, key=key
+    )
+    card = gateway.card_payment_method(payment_method="tok_visa", key=key)
+    gateway.set_default_card(customer=customer, payment_method=card, key=key)
+    remote = gateway.create_subscription(
+        customer=customer,
+        product=facility_product(sub.facility),
+        price_cents=sub.price_cents,
+        metadata={"account": str(account.pk), "facility": str(sub.facility_id)},
+        key=key,
+        first_period_end=sub.current_period_end,
+    )
+    if sub.cancel_at_period_end:
+        gateway.set_cancel_at_period_end(subscription_id=remote.id, cancel=True, key=f"{key}-cancel")
+    Subscription.objects.filter(pk=sub.pk).update(
+        stripe_subscription_id=remote.id, stripe_customer_id=customer
+    )
+    return True
 
 
 # ---- the Unsubscribe steps -------------------------------------------------------------------------------
@@ -165,7 +264,7 @@ def complete_cancellation(*, answer: UnsubscribeAnswer) -> Subscription:
         remote = _set_cancel(
             sub, cancel=True, feedback=reason.stripe_feedback, comment=comment, key=f"video-unsub-{answer.pk}"
         )
-    except gateway.GatewayError as exc:
+    except gateway.StripeFailure as exc:
         raise VideoError(exc.message, exc.code) from exc
     now = timezone.now()
     with transaction.atomic():
@@ -210,7 +309,7 @@ def resume(*, subscription: Subscription) -> Subscription:
             cancel=False,
             key=f"video-resume-{sub.pk}-{int(sub.canceled_at.timestamp()) if sub.canceled_at else 0}",
         )
-    except gateway.GatewayError as exc:
+    except gateway.StripeFailure as exc:
         raise VideoError(exc.message, exc.code) from exc
     Subscription.objects.filter(OPEN, pk=sub.pk, cancel_at_period_end=True).update(
         cancel_at_period_end=False,
@@ -254,7 +353,7 @@ def handle_invoice_paid(event) -> None:
     sub_id = _invoice_subscription_id(invoice)
     if not sub_id or not Subscription.objects.filter(OPEN, stripe_subscription_id=sub_id).exists():
         return
-    end = _invoice_period_end(invoice, sub_id)  # GatewayError -> 500, and Stripe delivers it again
+    end = _invoice_period_end(invoice, sub_id)  # StripeFailure -> 500, and Stripe delivers it again
     if not end:
         return
     with transaction.atomic():
@@ -273,6 +372,27 @@ def handle_invoice_payment_failed(event) -> None:
         Subscription.objects.filter(stripe_subscription_id=sub_id, status=Subscription.Status.ACTIVE).update(
             status=Subscription.Status.PAST_DUE
         )
+
+
+def handle_subscription_updated(event) -> None:
+    """A change made at Stripe (support in the dashboard, a failed renewal, a resumed plan) shows here at
+    once: status, cancellation at period end and the period. Periods only move forward."""
+    remote = gateway.wrap_event_object(_event_object(event))
+    status = {"active": Subscription.Status.ACTIVE, "trialing": Subscription.Status.ACTIVE}.get(
+        remote.status, Subscription.Status.PAST_DUE if remote.status in ("past_due", "unpaid") else None
+    )
+    with transaction.atomic():
+        sub = Subscription.objects.select_for_update().filter(OPEN, stripe_subscription_id=remote.id).first()
+        if sub is None:
+            return
+        if status is not None:
+            sub.status = status
+        if remote.cancel_at_period_end != sub.cancel_at_period_end:
+            sub.cancel_at_period_end = remote.cancel_at_period_end
+            sub.canceled_at = timezone.now() if remote.cancel_at_period_end else None
+        if remote.current_period_end:
+            sub.current_period_end = max(sub.current_period_end, remote.current_period_end)
+        sub.save(update_fields=["status", "cancel_at_period_end", "canceled_at", "current_period_end"])
 
 
 def handle_subscription_deleted(event) -> None:
@@ -322,8 +442,15 @@ def reconcile_expired(*, now: datetime | None = None, limit: int = 200) -> Recon
             continue
         try:
             remote = gateway.retrieve_subscription(subscription_id=stripe_id)
-        except gateway.GatewayError:
-            log.warning("reconcile: Stripe unreachable for subscription %s", pk)
+        except gateway.NotFound:
+            # Stripe has no such subscription (deleted there): nothing renews it, so it ends with its period.
+            log.warning("reconcile: Stripe has no subscription %s (ours %s); ended", stripe_id, pk)
+            result.ended += Subscription.objects.filter(OPEN, pk=pk).update(
+                status=Subscription.Status.ENDED, ended_at=period_end
+            )
+            continue
+        except gateway.StripeFailure as exc:
+            log.warning("reconcile: subscription %s: %s", pk, exc.code)
             result.errors += 1
             continue
         if remote.status in ("canceled", "incomplete_expired"):
@@ -346,9 +473,11 @@ def stop_renewal_at_stripe(*, subscription_id: int) -> bool:
     sub = Subscription.objects.filter(pk=subscription_id, stripe_stop_pending=True).first()
     if sub is None:
         return False
-    gateway.cancel_subscription_now(
-        subscription_id=sub.stripe_subscription_id, key=f"video-sub-{sub.pk}-cancel-at-deletion"
-    )
+    if sub.stripe_subscription_id:
+        # None back means Stripe no longer has it: nothing is left to charge the card.
+        gateway.cancel_subscription_now(
+            subscription_id=sub.stripe_subscription_id, key=f"video-sub-{sub.pk}-cancel-at-deletion"
+        )
     Subscription.objects.filter(pk=sub.pk).update(stripe_stop_pending=False)
     return True
 
@@ -364,6 +493,6 @@ def stop_pending_renewals(*, limit: int = 200) -> int:
     ):
         try:
             stopped += stop_renewal_at_stripe(subscription_id=pk)
-        except gateway.GatewayError:
-            log.warning("Stripe unreachable while stopping renewals of subscription %s", pk)
+        except gateway.StripeFailure as exc:
+            log.warning("stopping renewals of subscription %s at Stripe: %s", pk, exc.code)
     return stopped

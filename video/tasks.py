@@ -23,5 +23,5 @@ def stop_renewal_at_stripe(self, subscription_id: int) -> bool:
 
     try:
         return subscriptions.stop_renewal_at_stripe(subscription_id=subscription_id)
-    except gateway.GatewayError as exc:
+    except gateway.Unreachable as exc:
         raise self.retry(exc=exc, countdown=min(60 * 2**self.request.retries, 3600)) from exc

@@ -40,7 +40,7 @@ def test_pending_refund_is_submitted_once(fake_stripe, card_refund, django_captu
 
 def test_500_puts_it_back_to_pending_and_the_retry_succeeds(fake_stripe, card_refund):
     fake_stripe.fail_next(1, status=500)
-    with pytest.raises(gateway.TransientGatewayError):
+    with pytest.raises(gateway.Unreachable):
         cards.submit_card_refund(card_refund.pk)
     card_refund.refresh_from_db()
     assert card_refund.status == "pending" and not card_refund.stripe_refund_id
@@ -53,7 +53,7 @@ def test_500_puts_it_back_to_pending_and_the_retry_succeeds(fake_stripe, card_re
 def test_timeout_then_retry_gets_the_same_stripe_refund(fake_stripe, card_refund, settings):
     settings.STRIPE_TIMEOUT_SECONDS = 0.5
     fake_stripe.timeout_next(seconds=2)
-    with pytest.raises(gateway.TransientGatewayError):
+    with pytest.raises(gateway.Unreachable):
         cards.submit_card_refund(card_refund.pk)
     assert len(fake_stripe.refunds) == 1  # Stripe did it; we did not hear back
     cards.submit_card_refund(card_refund.pk)

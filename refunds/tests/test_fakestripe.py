@@ -9,13 +9,8 @@ import stripe
 
 
 @pytest.fixture
-def client(fake_stripe):
-    return stripe.StripeClient(
-        "sk_test_x",
-        base_addresses={"api": fake_stripe.base_url},
-        max_network_retries=0,
-        http_client=stripe.RequestsClient(timeout=1),
-    )
+def client(stripe_sdk):
+    return stripe_sdk
 
 
 def test_refund_idempotency_key_replays_the_same_refund(fake_stripe, client):
@@ -138,7 +133,15 @@ def test_subscription_lifecycle(fake_stripe, client):
 
 def test_invoice_events_for_renewals(fake_stripe, client):
     customer = client.v1.customers.create({"email": "a@example.com"})
-    sub = client.v1.subscriptions.create({"customer": customer.id, "items": [{"price": "price_x"}]})
+    pm = client.v1.payment_methods.create({"type": "card", "card": {"token": "tok_visa"}})
+    client.v1.payment_methods.attach(pm.id, {"customer": customer.id})
+    product = client.v1.products.create({"name": "Unlimited"})
+    price = client.v1.prices.create(
+        {"product": product.id, "unit_amount": 2999, "currency": "usd", "recurring": {"interval": "month"}}
+    )
+    sub = client.v1.subscriptions.create(
+        {"customer": customer.id, "items": [{"price": price.id}], "default_payment_method": pm.id}
+    )
     failed = fake_stripe.pay_invoice(sub.id, paid=False)
     assert failed["type"] == "invoice.payment_failed"
     assert client.v1.subscriptions.retrieve(sub.id).status == "past_due"

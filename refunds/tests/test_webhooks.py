@@ -1,7 +1,10 @@
 """The Stripe webhook endpoint: signature verified, repeated events ignored, refunds settled."""
 
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from refunds import cards, webhooks
 from refunds.models import Refund, StripeEvent
@@ -36,8 +39,13 @@ def test_refund_updated_succeeded(client, fake_stripe, submitted):
     assert response.status_code == 200 and response.content == b"handled"
     submitted.refresh_from_db()
     assert submitted.status == "succeeded"
-    # Every refund of the deletion is final: the address snapshot is erased.
-    assert submitted.deletion.__class__.objects.get(pk=submitted.deletion_id).mailing_address == {}
+    # A card refund can still fail after it succeeded: the address snapshot stays for 120 days.
+    deletion = submitted.deletion.__class__.objects.get(pk=submitted.deletion_id)
+    assert deletion.mailing_address["city"] == "Dallas"
+    assert cards.erase_settled_snapshots(now=timezone.now() + timedelta(days=119)) == 0
+    assert cards.erase_settled_snapshots(now=timezone.now() + timedelta(days=121)) == 1
+    deletion.refresh_from_db()
+    assert deletion.mailing_address == {}
 
 
 def test_duplicated_event_is_ignored(client, fake_stripe, submitted):

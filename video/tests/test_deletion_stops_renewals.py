@@ -43,3 +43,12 @@ def test_stripe_unreachable_leaves_it_pending_for_the_next_run(subscribed, fake_
     sub.refresh_from_db()
     assert sub.stripe_stop_pending
     assert fake_stripe.get("subscriptions", sub.stripe_subscription_id)["status"] == "active"
+
+
+def test_a_subscription_stripe_no_longer_has_counts_as_stopped(subscribed, fake_stripe):
+    account, sub = subscribed
+    delete_account(account, actor=None, channel="web")
+    fake_stripe.objects["subscriptions"].clear()  # 404 at Stripe: nothing is left to charge the card
+    assert reconcile_subscriptions.apply().get()["stopped_at_stripe"] == 1
+    sub.refresh_from_db()
+    assert not sub.stripe_stop_pending

@@ -78,3 +78,11 @@ def test_the_beat_task_runs_on_a_real_worker_in_bounded_batches(settings):
     assert (first["ended"], second["ended"]) == (2, 1)
     statuses = dict(Subscription.objects.values_list("pk", "status"))
     assert all(statuses[s.pk] == "ended" for s in expired) and statuses[running.pk] == "active"
+
+
+def test_a_subscription_stripe_no_longer_has_is_ended_not_retried_forever(fake_stripe, subscribed):
+    fake_stripe.objects["subscriptions"].clear()  # deleted at Stripe: every lookup answers 404
+    with time_machine.travel(subscribed.current_period_end + DAY, tick=False):
+        result = service.reconcile_expired()
+    assert (result.ended, result.errors) == (1, 0)
+    assert snapshot(subscribed)["status"] == "ended"

@@ -8,7 +8,7 @@ from django.test import Client
 from django.urls import reverse
 
 from tests.factories import PASSWORD, AccountFactory, FacilityFactory, SessionFactory
-from video.models import Session, Subscription
+from video.models import Session, StripeProduct, SubscribeAttempt, Subscription
 
 pytestmark = pytest.mark.django_db
 
@@ -26,11 +26,57 @@ def test_subscribe_creates_customer_card_and_monthly_subscription(member, accoun
     assert customer["invoice_settings"]["default_payment_method"]
     assert remote["items"]["data"][0]["price"]["unit_amount"] == sub.price_cents == 2999
     assert remote["items"]["data"][0]["price"]["recurring"]["interval"] == "month"
+    # The period lives on the item in the API version the SDK pins.
+    assert "current_period_end" not in remote
     assert sub.current_period_end == datetime.datetime.fromtimestamp(
-        remote["current_period_end"], tz=datetime.UTC
+        remote["items"]["data"][0]["current_period_end"], tz=datetime.UTC
     )
+    # Billed under the facility's own Product, created once through the API and stored.
+    product = StripeProduct.objects.get(facility=facility)
+    assert remote["items"]["data"][0]["price"]["product"] == product.stripe_product_id
+    assert fake_stripe.get("products", product.stripe_product_id)["name"].endswith(facility.name)
     page = member.get(reverse("deletion:home")).content.decode()
     assert "Tarrant County Corrections Center" in page and "Unsubscribe" in page and "$29.99 a month" in page
+
+
+def test_the_facility_product_is_created_once(fake_stripe, reasons):
+    from video import subscriptions as service
+
+    facility = FacilityFactory()
+    for _ in range(2):
+        account = AccountFactory()
+        service.subscribe(account=account, facility=facility, payment_method="tok_visa", actor=account.user)
+    assert len(fake_stripe.objects["products"]) == 1
+    subs = fake_stripe.objects["subscriptions"].values()
+    assert {s["items"]["data"][0]["price"]["product"] for s in subs} == set(fake_stripe.objects["products"])
+
+
+def test_a_declined_card_can_be_retried_with_another_card(member, account, fake_stripe):
+    facility = FacilityFactory()
+    response = member.post(
+        reverse("video:subscribe"), {"facility": facility.pk, "payment_method": "tok_chargeDeclined"}
+    )
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert "declined" in page and "could not reach" not in page
+    assert not Subscription.objects.exists()
+    response = member.post(
+        reverse("video:subscribe"), {"facility": facility.pk, "payment_method": "tok_visa"}
+    )
+    assert response.status_code == 302
+    sub = Subscription.objects.get(account=account)
+    attempts = list(SubscribeAttempt.objects.order_by("pk"))
+    assert [(a.outcome, a.error_code) for a in attempts] == [
+        ("failed", "generic_decline"),
+        ("subscribed", ""),
+    ]
+    assert attempts[1].stripe_subscription_id == sub.stripe_subscription_id
+    # One customer, reused; each attempt sent its own keys, so Stripe did not replay the decline.
+    assert len(fake_stripe.objects["customers"]) == 1
+    subscription_keys = [k for m, p, k in fake_stripe.requests if (m, p) == ("POST", "/v1/subscriptions")]
+    assert subscription_keys == [f"{a.idempotency_key}-subscription" for a in attempts]
+    remote = fake_stripe.get("subscriptions", sub.stripe_subscription_id)
+    assert fake_stripe.get("payment_methods", remote["default_payment_method"])["card"]["last4"] == "4242"
 
 
 def test_a_second_subscription_at_the_same_facility_is_refused(member, subscribed, fake_stripe):
@@ -105,3 +151,38 @@ def test_cancelling_from_the_delete_preview_returns_there_and_never_offsite(memb
         reverse("video:cancel_session", args=[second.pk]), {"next": "https://evil.example/"}
     )
     assert offsite.url == reverse("deletion:home")
+
+
+def test_a_subscribe_that_died_after_stripe_made_it_is_adopted_not_made_twice(
+    account, fake_stripe, monkeypatch
+):
+    from video import subscriptions as service
+
+    facility = FacilityFactory()
+
+    class Killed(BaseException):
+        pass
+
+    real = service.Subscription.objects.get_or_create
+
+    def die(**kwargs):
+        raise Killed
+
+    monkeypatch.setattr(service.Subscription.objects, "get_or_create", die)
+    with pytest.raises(Killed):
+        service.subscribe(account=account, facility=facility, payment_method="tok_visa", actor=account.user)
+    monkeypatch.setattr(service.Subscription.objects, "get_or_create", real)
+    assert len(fake_stripe.objects["subscriptions"]) == 1 and not Subscription.objects.exists()
+    # The stuck attempt blocks a second press for a while, then no longer.
+    with pytest.raises(service.VideoError):
+        service.subscribe(account=account, facility=facility, payment_method="tok_visa", actor=account.user)
+    with time_machine.travel(datetime.datetime.now(tz=datetime.UTC) + datetime.timedelta(minutes=11)):
+        sub = service.subscribe(
+            account=account, facility=facility, payment_method="tok_visa", actor=account.user
+        )
+    assert len(fake_stripe.objects["subscriptions"]) == 1
+    assert sub.stripe_subscription_id == next(iter(fake_stripe.objects["subscriptions"]))
+    assert list(SubscribeAttempt.objects.order_by("pk").values_list("outcome", "error_code")) == [
+        ("failed", "abandoned"),
+        ("subscribed", ""),
+    ]

@@ -74,8 +74,56 @@ def test_subscription_deleted_ends_it(member, fake_stripe, subscribed):
 
 def test_events_for_unknown_subscriptions_are_recorded_and_ignored(client, fake_stripe, subscribed):
     event, _, _ = fake_stripe.build_event(
-        "invoice.paid", {"id": "in_x", "object": "invoice", "subscription": "sub_someone_else"}
+        "invoice.paid",
+        {
+            "id": "in_x",
+            "object": "invoice",
+            "parent": {"subscription_details": {"subscription": "sub_someone_else"}},
+        },
     )
     before = snapshot(subscribed)
     assert post(client, fake_stripe, event).status_code == 200
+    assert snapshot(subscribed) == before
+
+
+def test_a_change_made_at_stripe_shows_at_once(member, fake_stripe, subscribed, stripe_sdk):
+    # Support schedules the cancellation in Stripe's dashboard.
+    stripe_sdk.v1.subscriptions.update(subscribed.stripe_subscription_id, {"cancel_at_period_end": True})
+    updated = fake_stripe.events[-1]
+    assert updated["type"] == "customer.subscription.updated"
+    assert post(member, fake_stripe, updated).status_code == 200
+    after = snapshot(subscribed)
+    assert after["cancel_at_period_end"] is True and after["canceled_at"] is not None
+    # ...and withdraws it again.
+    stripe_sdk.v1.subscriptions.update(subscribed.stripe_subscription_id, {"cancel_at_period_end": False})
+    assert post(member, fake_stripe, fake_stripe.events[-1]).status_code == 200
+    assert snapshot(subscribed)["cancel_at_period_end"] is False
+
+
+def test_a_failed_renewal_at_stripe_marks_past_due_through_its_events(client, fake_stripe, subscribed):
+    fake_stripe.fail_next_renewal(subscribed.stripe_subscription_id)
+    events = fake_stripe.advance(days=31)
+    assert [e["type"] for e in events] == ["customer.subscription.updated", "invoice.payment_failed"]
+    assert post(client, fake_stripe, events[0]).status_code == 200
+    assert snapshot(subscribed)["status"] == "past_due"
+    assert post(client, fake_stripe, events[1]).status_code == 200
+    assert snapshot(subscribed)["status"] == "past_due"
+
+
+def test_cancel_at_period_end_ends_by_stripes_deleted_event(client, fake_stripe, subscribed, reasons):
+    from video import subscriptions as service
+
+    service.complete_cancellation(
+        answer=service.answer_reason(subscription=subscribed, reason=reasons["quality"])
+    )
+    events = fake_stripe.advance(days=31)
+    assert [e["type"] for e in events] == ["customer.subscription.deleted"]
+    assert post(client, fake_stripe, events[0]).status_code == 200
+    assert snapshot(subscribed)["status"] == "ended"
+
+
+def test_a_signed_subscription_event_without_an_id_is_400(client, fake_stripe, subscribed):
+    before = snapshot(subscribed)
+    event, _, _ = fake_stripe.build_event("customer.subscription.updated", {"object": "subscription"})
+    assert post(client, fake_stripe, event).status_code == 400
     assert snapshot(subscribed) == before
