@@ -8,9 +8,10 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /app
 
-# Dependencies first, so a code change does not reinstall them.
-COPY pyproject.toml ./
-RUN pip install --upgrade pip && pip install .
+# Dependencies first, so a code change does not reinstall them: the locked versions, each checked
+# against its hash (requirements.lock, written by `make lock`).
+COPY requirements.lock ./
+RUN pip install --require-hashes --no-deps -r requirements.lock
 
 COPY . .
 

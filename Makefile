@@ -8,15 +8,31 @@ STAMP := $(VENV)/.installed
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/securus
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: install run test bench lint fmt
+# Dependencies are installed from lock files with pinned versions and hashes, never resolved anew:
+# requirements-dev.lock (the site and the tools, for `make install`, tests and CI) and requirements.lock
+# (the site alone, for the Docker image). After changing pyproject.toml, run `make lock`.
+LOCK_FLAGS := --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links
 
-$(STAMP): pyproject.toml
+.PHONY: install run test bench lint fmt lock audit
+
+$(STAMP): requirements-dev.lock
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet --require-hashes -r requirements-dev.lock
 	touch $(STAMP)
 
 install: $(STAMP)
+
+# Both lock files from pyproject.toml; the site's lock keeps the versions of the dev lock.
+lock: $(STAMP)
+	$(BIN)/pip-compile $(LOCK_FLAGS) --extra dev -o requirements-dev.lock pyproject.toml
+	cp requirements-dev.lock requirements.lock
+	$(BIN)/pip-compile $(LOCK_FLAGS) -o requirements.lock pyproject.toml
+	$(BIN)/pip install --quiet --require-hashes -r requirements-dev.lock
+	touch $(STAMP)
+
+# Known vulnerabilities in the locked versions (needs the network: it asks the PyPI advisory database).
+audit: $(STAMP)
+	$(BIN)/pip-audit --strict --require-hashes --disable-pip -r requirements-dev.lock
 
 run: export DEBUG ?= true
 run: export SECRET_KEY ?= dev-only-insecure-key
@@ -27,6 +43,7 @@ run: $(STAMP)
 	$(BIN)/python scripts/run_stack.py
 
 test: export SECRET_KEY ?= test-only-secret-key
+test: export RETIRED_EMAIL_KEY ?= test-only-retired-email-key
 test: export DATABASE_URL ?= $(TEST_DATABASE_URL)
 test: export REDIS_URL ?= $(TEST_REDIS_URL)
 test: export EMAIL_URL ?= consolemail://

@@ -5,7 +5,7 @@ from django.contrib.auth.forms import AdminUserCreationForm
 from django.urls import reverse
 from django.utils.html import format_html
 
-from accounts.models import Address, RetiredEmail, User, normalize_email, retired_email_digest
+from accounts.models import Address, RetiredEmail, User, canonical_email, retired_email_digests
 from securus.admin_utils import ReadOnlyAdmin
 
 # The Account admin is customer care's page: care/admin.py.
@@ -13,8 +13,8 @@ from securus.admin_utils import ReadOnlyAdmin
 
 def _unique_email(email, instance):
     # A clear field error instead of the bare "constraint user_email_upper_uniq is violated".
-    email = normalize_email(email)
-    if User.objects.filter(email__iexact=email).exclude(pk=instance.pk).exists():
+    email = canonical_email(email)
+    if User.objects.filter(email=email).exclude(pk=instance.pk).exists():
         raise forms.ValidationError("A user with this email already exists (letter case does not matter).")
     return email
 
@@ -92,5 +92,5 @@ class RetiredEmailAdmin(ReadOnlyAdmin):
 
     def get_search_results(self, request, queryset, search_term):
         if "@" in search_term:
-            return queryset.filter(digest=retired_email_digest(search_term)), False
+            return queryset.filter(digest__in=retired_email_digests(search_term)), False
         return super().get_search_results(request, queryset, search_term)

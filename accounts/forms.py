@@ -1,11 +1,11 @@
 """Forms for sign-in, sign-up, My Settings and Delete Account. They validate; services do the writing."""
 
 from django import forms
-from django.contrib.auth import password_validation
+from django.contrib.auth import authenticate, password_validation
 from django.contrib.auth.forms import AuthenticationForm
 
 from .addresses import US_STATES, AddressInvalid, CleanAddress, normalize_address
-from .models import RetiredEmail, User, normalize_email
+from .models import RetiredEmail, User, canonical_email
 
 RETIRED_EMAIL_MESSAGE = (
     "This email address belonged to a Securus Online account that was deleted, so it cannot open a new "
@@ -38,8 +38,16 @@ class SignInForm(AuthenticationForm):
         return super().get_invalid_login_error()
 
 
+class CanonicalEmailField(forms.EmailField):
+    """An email in its canonical form before it is validated, so look-alike spellings (full-width
+    letters, "ß") are judged, compared and stored as the address they stand for."""
+
+    def to_python(self, value):
+        return canonical_email(super().to_python(value))
+
+
 class SignUpForm(forms.Form):
-    email = forms.EmailField(
+    email = CanonicalEmailField(
         label="Email address",
         max_length=254,
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
@@ -62,10 +70,14 @@ class SignUpForm(forms.Form):
     )
 
     def clean_email(self):
-        email = normalize_email(self.cleaned_data["email"])
+        email = canonical_email(self.cleaned_data["email"])
+        if email.startswith('"'):
+            # Quoted local parts ("ana smith"@example.com) are valid mail syntax that few systems handle
+            # alike; refusing them keeps one spelling per mailbox.
+            raise forms.ValidationError("Please use an email address without quotation marks.", code="quoted")
         if RetiredEmail.is_retired(email):
             raise forms.ValidationError(RETIRED_EMAIL_MESSAGE, code="retired")
-        if User.objects.filter(email__iexact=email).exists():
+        if User.objects.filter(email=email).exists():
             raise forms.ValidationError(
                 "An account with this email address already exists. Sign in, or reset your password "
                 "if you have forgotten it.",
@@ -169,13 +181,17 @@ class DeleteConfirmForm(forms.Form):
     )
     fingerprint = forms.CharField(widget=forms.HiddenInput, required=False)
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args, user, request=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
+        self.request = request
 
     def clean_password(self):
         password = self.cleaned_data["password"]
-        if not self.user.check_password(password):
+        # Through authenticate(), so a wrong password here counts toward the sign-in lockout (and a
+        # locked-out email cannot guess here instead); the lockout middleware answers a locked request.
+        authenticated = authenticate(self.request, username=self.user.email, password=password)
+        if authenticated is None or authenticated.pk != self.user.pk:
             raise forms.ValidationError(
                 "That password is not correct. Nothing has been deleted.", code="wrong_password"
             )

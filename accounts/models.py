@@ -8,28 +8,35 @@ from django.db import models
 from django.db.models.functions import Upper
 from django.utils import timezone
 
+from securus.email_address import canonical_email
 
-def normalize_email(email: str) -> str:
-    return (email or "").strip().lower()
+
+def retired_email_digests(email: str) -> list[str]:
+    """The digest of this email under the current key first, then under each older key still accepted."""
+    value = canonical_email(email).encode()
+    return [
+        f"v{version}:{hmac.new(key.encode(), value, hashlib.sha256).hexdigest()}"
+        for version, key in settings.RETIRED_EMAIL_KEYS
+    ]
 
 
 def retired_email_digest(email: str) -> str:
-    """Keyed hash of a normalised email: recognises a retired email without storing it."""
-    key = settings.RETIRED_EMAIL_KEY.encode()
-    return hmac.new(key, normalize_email(email).encode(), hashlib.sha256).hexdigest()
+    """Keyed hash of the canonical email, tagged with the key's version: recognises a retired email
+    without storing it, and lets the key rotate (old versions are still read, new rows use the current)."""
+    return retired_email_digests(email)[0]
 
 
 class UserManager(BaseUserManager):
     use_in_migrations = True
 
     def get_by_natural_key(self, email):
-        # Sign-in matches the email in any letter case; served by user_email_upper_uniq.
-        return self.get(email__iexact=email)
+        # Emails are stored canonical, so sign-in compares canonical forms (served by user_email_uniq).
+        return self.get(email=canonical_email(email))
 
     def create_user(self, email, password=None, **extra):
         if not email:
             raise ValueError("An email address is required.")
-        user = self.model(email=normalize_email(email), **extra)
+        user = self.model(email=canonical_email(email), **extra)
         user.set_password(password)
         user.save(using=self._db)
         return user
@@ -59,6 +66,8 @@ class User(AbstractBaseUser, PermissionsMixin):
         constraints = [
             # email__iexact compiles to UPPER(email) = UPPER(%s): this unique index serves it.
             models.UniqueConstraint(Upper("email"), name="user_email_upper_uniq"),
+            # Sign-in and uniqueness look up the canonical email exactly.
+            models.UniqueConstraint(fields=["email"], name="user_email_uniq"),
         ]
 
     def __str__(self):
@@ -126,7 +135,8 @@ class Address(models.Model):
 class RetiredEmail(models.Model):
     """An email that belonged to a deleted account and can never open a new one."""
 
-    digest = models.CharField(max_length=64, unique=True)  # sign-up and deletion_report look-ups
+    # "v<key version>:<hex HMAC-SHA256>"; unique: sign-up and deletion_report look-ups.
+    digest = models.CharField(max_length=80, unique=True)
     # The roof's model, named by string: identity never imports deletion.
     deletion = models.ForeignKey(
         "deletion.AccountDeletion", on_delete=models.CASCADE, related_name="retired_emails"
@@ -137,5 +147,16 @@ class RetiredEmail(models.Model):
         return f"Retired email {self.digest[:10]}…"
 
     @classmethod
+    def find(cls, email: str) -> "RetiredEmail | None":
+        """The retired email matching under the current key or an older one; a match under an older key
+        is rewritten under the current one, so old versions drain away as emails are looked up."""
+        digests = retired_email_digests(email)
+        found = cls.objects.filter(digest__in=digests).select_related("deletion").first()
+        if found is not None and found.digest != digests[0]:
+            cls.objects.filter(pk=found.pk).update(digest=digests[0])
+            found.digest = digests[0]
+        return found
+
+    @classmethod
     def is_retired(cls, email: str) -> bool:
-        return cls.objects.filter(digest=retired_email_digest(email)).exists()
+        return cls.objects.filter(digest__in=retired_email_digests(email)).exists()

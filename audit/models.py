@@ -28,6 +28,7 @@ class AuditEvent(models.Model):
         CHECK_RETURNED = "check_returned", "Check marked returned by USPS"
         CHECK_ADDRESS_UPDATED = "check_address_updated", "Check address updated"
         CHECK_REISSUED = "check_reissued", "Check reissued"
+        CLOSURE_HOLD_ENDED = "closure_hold_ended", "Direct Bill hold ended early"
 
     class Channel(models.TextChoices):
         WEB = "web", "Website"

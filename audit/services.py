@@ -10,6 +10,16 @@ from .models import AuditEvent
 log = logging.getLogger(__name__)
 
 
+def actor_label(actor) -> str:
+    """Who acted, as the trail keeps it: a staff member by their sign-in, a family member only as "the
+    account holder" (the account is on the row), so the trail never keeps a deleted person's email."""
+    if actor is None or not getattr(actor, "pk", None):
+        return ""
+    if getattr(actor, "is_staff", False):
+        return actor.email
+    return "account holder"
+
+
 def record(
     *,
     actor,
@@ -20,18 +30,19 @@ def record(
     account=None,
     details: dict | None = None,
     at=None,
+    object_repr: str = "",
 ) -> AuditEvent:
     event = AuditEvent.objects.create(
         at=at or timezone.now(),
         actor=actor if getattr(actor, "pk", None) else None,
-        actor_label=(getattr(actor, "email", "") or "") if actor is not None else "",
+        actor_label=actor_label(actor),
         action=action,
         channel=channel,
         call_reference=call_reference,
         account=account,
         object_type=obj._meta.label_lower,
         object_id=str(obj.pk),
-        object_repr=str(obj)[:200],
+        object_repr=(object_repr or str(obj))[:200],
         details=details or {},
     )
     log.info(
@@ -39,7 +50,7 @@ def record(
         action,
         event.object_type,
         event.object_id,
-        event.actor_label or "system",
+        f"user {event.actor_id}" if event.actor_id else "system",
         channel,
     )
     return event

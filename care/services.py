@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from accounts import addresses
 from accounts.addresses import ADDRESS_FIELDS
-from accounts.models import Account, Address
+from accounts.models import Account, Address, canonical_email, retired_email_digest
 from audit.models import AuditEvent
 from audit.services import record
 from deletion.models import AccountDeletion
@@ -80,6 +80,7 @@ def update_address(
             actor=actor,
             action=AuditEvent.Action.ADDRESS_UPDATED,
             obj=saved,
+            object_repr="mailing address",
             channel=AuditEvent.Channel.PHONE,
             call_reference=reference,
             account=account,
@@ -105,12 +106,18 @@ def verify_address(*, account: Account, actor, call_reference: str, shown: str, 
             actor=actor,
             action=AuditEvent.Action.ADDRESS_VERIFIED,
             obj=verified,
+            object_repr="mailing address",
             channel=AuditEvent.Channel.PHONE,
             call_reference=reference,
             account=account,
             at=now,
         )
     return verified
+
+
+def masked_email(email: str) -> str:
+    local, _, domain = canonical_email(email).partition("@")
+    return f"{local[:1]}***@{domain}"
 
 
 def resend_tracking_link(
@@ -141,7 +148,13 @@ def resend_tracking_link(
             channel=channel,
             call_reference=reference,
             account=deletion.account,
-            details={"to_contact_email": recipient == deletion.contact_email},
+            details={
+                "to_contact_email": recipient == deletion.contact_email,
+                # Where it went, without keeping an address the holder may later have erased: the first
+                # letter and the domain to read, the keyed digest to match a given address against.
+                "sent_to": masked_email(recipient),
+                "sent_to_digest": retired_email_digest(recipient),
+            },
             at=now or timezone.now(),
         )
 

@@ -5,7 +5,7 @@ from securus.admin_utils import ReadOnlyAdmin, money_column
 
 
 @admin.register(DebitAccount)
-class DebitAccountAdmin(admin.ModelAdmin):
+class DebitAccountAdmin(ReadOnlyAdmin):
     list_display = ["owner", "facility", "opened_at"]
     search_fields = ["owner__name", "owner__inmate_number"]
     list_select_related = ["owner__facility"]
@@ -17,7 +17,7 @@ class DebitAccountAdmin(admin.ModelAdmin):
 
 
 @admin.register(DebitLink)
-class DebitLinkAdmin(admin.ModelAdmin):
+class DebitLinkAdmin(ReadOnlyAdmin):
     list_display = ["account", "debit_account", "linked_at", "ended_at"]
     list_filter = [("ended_at", admin.EmptyFieldListFilter)]
     search_fields = ["account__name", "account__user__email", "debit_account__owner__name"]

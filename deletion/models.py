@@ -1,10 +1,16 @@
 """A deletion and what it did to each service. The tables were created under accounts/ and keep their names."""
 
+import secrets
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
 from accounts.models import Account
+
+
+def new_tracking_key() -> str:
+    return secrets.token_urlsafe(32)
 
 
 class AccountDeletion(models.Model):
@@ -26,8 +32,16 @@ class AccountDeletion(models.Model):
     call_reference = models.CharField(max_length=64, blank=True)
     holder_name = models.CharField(max_length=150, blank=True, help_text="Payee name for checks still owed.")
     contact_email = models.EmailField(
-        blank=True, help_text="Kept only while a refund is in progress, for its status emails."
+        blank=True,
+        help_text="Kept only while money still moves (refund status emails, the Direct Bill final statement).",
     )
+    # What still needs contact_email ("refunds", "directbill"); it is erased when the last one lets go.
+    contact_kept_for = models.JSONField(default=list, blank=True)
+    refunds_settled_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the last refund reached a final state (or none was owed)."
+    )
+    # The refund tracking link's token: random, so it names no id and cannot be guessed or derived.
+    tracking_key = models.CharField(max_length=64, unique=True, default=new_tracking_key, editable=False)
     mailing_address = models.JSONField(
         default=dict,
         blank=True,

@@ -2,7 +2,7 @@
 
 from django.utils import timezone
 
-from accounts.models import Account
+from accounts.models import Account, canonical_email
 from refunds.models import Refund
 from securus.money import format_cents
 
@@ -60,7 +60,7 @@ def report_for_email(email: str) -> dict | None:
     deletion = find_deletion_by_email(email)
     if deletion is not None:
         return deletion_report(deletion, email=email)
-    account = Account.objects.filter(user__email__iexact=email, status=Account.Status.ACTIVE).first()
+    account = Account.objects.filter(user__email=canonical_email(email), status=Account.Status.ACTIVE).first()
     if account is not None:
         return active_account_report(account, email=email)
     return None

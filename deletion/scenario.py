@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from accounts.addresses import AddressInvalid, normalize_address
-from accounts.models import Account, Address, RetiredEmail, normalize_email
+from accounts.models import Account, Address, RetiredEmail, canonical_email
 from securus.scenario_fields import (
     RELATIVE_TIME,
     ScenarioError,
@@ -114,7 +114,7 @@ def parse_scenario(data, *, now: datetime | None = None) -> Scenario:
         required=("email", "name"),
         optional=("password", "address", "address_verified", "phone"),
     )
-    email = normalize_email(string(acct["email"], "account.email", max_length=254))
+    email = canonical_email(string(acct["email"], "account.email", max_length=254))
     try:
         validate_email(email)
     except ValidationError:
@@ -147,7 +147,7 @@ def _check_email_free(email):
         raise ScenarioError(
             "account.email", f"{email} belonged to a deleted account and cannot be used again"
         )
-    if get_user_model().objects.filter(email__iexact=email).exists():
+    if get_user_model().objects.filter(email=canonical_email(email)).exists():
         raise ScenarioError("account.email", f"an account with {email} already exists")
 
 

@@ -12,13 +12,16 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models.functions import Right
 from django.utils import timezone
 
 from accounts.addresses import ADDRESS_FIELDS
 from accounts.models import Account, Address, RetiredEmail, retired_email_digest
 from audit.models import AuditEvent
+from audit.services import actor_label
 from audit.services import record as audit_record
 from refunds.models import Refund
+from refunds.retention import DIRECTBILL, REFUNDS
 from securus.closer_types import RefundLine, ServicePreview
 from securus.errors import Refused
 from securus.logging import bind as bind_log_context
@@ -153,16 +156,20 @@ def delete_account(
                 code="address_unverified",
             )
         user = account.user
+        # Kept only while money still moves: refund status emails, the Direct Bill final statement.
+        kept_for = [REFUNDS] * bool(plan.refunds) + [DIRECTBILL] * (plan.service("directbill") is not None)
         deletion = AccountDeletion.objects.create(
             account=account,
             channel=channel,
             actor=actor,
-            actor_label=getattr(actor, "email", "") or "",
+            actor_label=actor_label(actor),
             call_reference=call_reference,
             holder_name=account.name,
-            # Kept only while money still moves: refund status emails, the Direct Bill final statement.
-            contact_email=user.email if user and plan.money_follows else "",
+            contact_email=user.email if user and kept_for else "",
+            contact_kept_for=kept_for if user else [],
             mailing_address=_address_snapshot(plan.address) if plan.refunds else {},
+            # Nothing to settle: the tracking link's year starts now.
+            refunds_settled_at=None if plan.refunds else now,
             created_at=now,
         )
         bind_log_context(deletion_id=deletion.pk)
@@ -210,18 +217,20 @@ def _address_snapshot(address: Address | None) -> dict:
 def _retire(account: Account, user, deletion: AccountDeletion, *, now) -> None:
     """Retire the email and erase personal data billing does not need. Checks keep their own snapshot."""
     if user is not None:
-        RetiredEmail.objects.create(
-            digest=retired_email_digest(user.email), deletion=deletion, retired_at=now
-        )
+        digest = retired_email_digest(user.email)
+        RetiredEmail.objects.create(digest=digest, deletion=deletion, retired_at=now)
+        _forget_sign_in_records(user.email, digest)
         user.email = f"deleted-{user.pk}@deleted.invalid"
         user.name = ""
         user.is_active = False
         user.set_unusable_password()  # also ends every session: their auth hash no longer matches
         user.save(update_fields=["email", "name", "is_active", "password"])
     Address.objects.filter(account=account).delete()
-    from prepaid.models import PhoneNumber
+    from prepaid.models import Call, PhoneNumber
 
     PhoneNumber.objects.filter(prepaid_account__account=account).delete()
+    # Calls stay for billing, but name the line only by its last four digits.
+    Call.objects.filter(prepaid_account__account=account).update(number=Right("number", 4))
     account.name = ""
     account.phone = ""
     account.status = Account.Status.DELETED
@@ -229,9 +238,17 @@ def _retire(account: Account, user, deletion: AccountDeletion, *, now) -> None:
     account.save(update_fields=["name", "phone", "status", "deleted_at"])
 
 
+def _forget_sign_in_records(email: str, digest: str) -> None:
+    """The lockout's records name the email: its counters go, and its access and failure logs keep their
+    times and addresses under the retired digest instead (still linkable by whoever holds the key)."""
+    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+
+    AccessAttempt.objects.filter(username=email).delete()
+    AccessLog.objects.filter(username=email).update(username=digest)
+    AccessFailureLog.objects.filter(username=email).update(username=digest)
+
+
 def find_deletion_by_email(email: str) -> AccountDeletion | None:
     """The deletion of the account that used this email, found through the retired email's digest."""
-    retired = (
-        RetiredEmail.objects.filter(digest=retired_email_digest(email)).select_related("deletion").first()
-    )
+    retired = RetiredEmail.find(email)
     return retired.deletion if retired else None

@@ -93,7 +93,7 @@ def delete_confirm(request):
 def _confirm_signed_in(request):
     # The account is always request.user's own; any account id in the POST is ignored by construction.
     account = request.account
-    form = DeleteConfirmForm(request.POST, user=request.user)
+    form = DeleteConfirmForm(request.POST, user=request.user, request=request)
     if not form.is_valid():
         plan = plan_deletion(account)
         return render(

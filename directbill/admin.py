@@ -1,11 +1,17 @@
-from django.contrib import admin
+"""Direct Bill rows are written by the closer and the closing job only: the admin shows them read-only.
+The one change operations can make, ending a hold early, goes through its service and its audit row."""
 
+from django import forms
+from django.contrib import admin, messages
+from django.template.response import TemplateResponse
+
+from directbill import services
 from directbill.models import Charge, ClosureRequest, DirectBillAccount, Statement
-from securus.admin_utils import money_column
+from securus.admin_utils import ReadOnlyAdmin, money_column
 
 
 @admin.register(DirectBillAccount)
-class DirectBillAccountAdmin(admin.ModelAdmin):
+class DirectBillAccountAdmin(ReadOnlyAdmin):
     list_display = ["__str__", "account", "status", "opened_at", "closed_at"]
     list_filter = ["status"]
     search_fields = ["account__name", "account__user__email"]
@@ -14,7 +20,7 @@ class DirectBillAccountAdmin(admin.ModelAdmin):
 
 
 @admin.register(Statement)
-class StatementAdmin(admin.ModelAdmin):
+class StatementAdmin(ReadOnlyAdmin):
     list_display = [
         "__str__",
         "directbill_account",
@@ -33,7 +39,7 @@ class StatementAdmin(admin.ModelAdmin):
 
 
 @admin.register(Charge)
-class ChargeAdmin(admin.ModelAdmin):
+class ChargeAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "directbill_account", "description", "amount", "is_billed", "paid"]
     list_filter = ["paid", ("statement", admin.EmptyFieldListFilter)]
     search_fields = ["description", "directbill_account__account__name"]
@@ -47,11 +53,43 @@ class ChargeAdmin(admin.ModelAdmin):
         return obj.billed
 
 
+class EndHoldForm(forms.Form):
+    reason = forms.CharField(
+        max_length=200, help_text="Why the hold ends early, for the audit trail (a ticket number helps)."
+    )
+
+
 @admin.register(ClosureRequest)
-class ClosureRequestAdmin(admin.ModelAdmin):
+class ClosureRequestAdmin(ReadOnlyAdmin):
     list_display = ["directbill_account", "status", "requested_at", "close_after", "close_by", "closed_at"]
     list_filter = ["status"]
     search_fields = ["directbill_account__account__name"]
     list_select_related = ["directbill_account"]
-    raw_id_fields = ["directbill_account"]
-    readonly_fields = ["deletion", "final_statement", "overdue_reported_at"]
+    actions = ["end_hold_early"]
+
+    def has_end_hold_permission(self, request):
+        # Operations' one change to a closure; the closing job does everything else.
+        return request.user.has_perm("directbill.change_closurerequest")
+
+    @admin.action(description="End hold early (closes at the next closing run)", permissions=["end_hold"])
+    def end_hold_early(self, request, queryset):
+        closures = list(queryset.filter(status=ClosureRequest.Status.HELD))
+        form = EndHoldForm(request.POST if "apply" in request.POST else None)
+        if form.is_valid():
+            changed = services.end_hold_early(
+                closure_ids=[c.pk for c in closures], actor=request.user, reason=form.cleaned_data["reason"]
+            )
+            self.message_user(
+                request,
+                f"The hold ends today for {len(changed)} closure(s); the next closing run closes them.",
+                messages.SUCCESS,
+            )
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "End the Direct Bill hold early",
+            "closures": closures,
+            "form": form,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/directbill/end_hold_early.html", context)

@@ -11,6 +11,9 @@ from django.db import transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
+from audit.models import AuditEvent
+from audit.services import record as audit_record
+from refunds.retention import DIRECTBILL, release_contact
 from securus.money import dollars
 
 from .models import Charge, ClosureRequest, DirectBillAccount, Statement
@@ -89,8 +92,43 @@ def close_due_accounts(*, today: date | None = None, limit: int = 200) -> list[i
         )
         for statement in statements:
             transaction.on_commit(lambda s=statement.pk: email_final_statement(statement_id=s))
+        # Closed with nothing due: nothing more will be sent, so the contact email is not needed for it.
+        with_statement = {s.directbill_account_id for s in statements}
+        for request in requests:
+            if request.directbill_account_id not in with_statement:
+                release_contact(deletion_id=request.deletion_id, purpose=DIRECTBILL)
     log.info("Direct Bill: closed %d accounts, %d final statements", len(requests), len(statements))
     return request_ids
+
+
+def end_hold_early(*, closure_ids, actor, reason: str, today: date | None = None) -> list[int]:
+    """Operations end the hold of held closures today: the next run of the closing job closes them, with
+    every charge known by then on the final statement. One audit row each. Returns the ids changed;
+    closures already closed or already due are left alone."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValueError("Say why the hold ends early (for the audit trail).")
+    today = today or timezone.localdate()
+    changed = []
+    with transaction.atomic():
+        for closure in (
+            ClosureRequest.objects.select_for_update()
+            .select_related("directbill_account")
+            .filter(pk__in=closure_ids, status=ClosureRequest.Status.HELD, close_after__gt=today)
+        ):
+            before = closure.close_after
+            closure.close_after = today
+            closure.save(update_fields=["close_after"])
+            audit_record(
+                actor=actor,
+                action=AuditEvent.Action.CLOSURE_HOLD_ENDED,
+                obj=closure,
+                channel=AuditEvent.Channel.ADMIN,
+                account=closure.directbill_account.account,
+                details={"close_after_was": before.isoformat(), "reason": reason[:200]},
+            )
+            changed.append(closure.pk)
+    return changed
 
 
 def email_final_statement(*, statement_id: int) -> None:
@@ -105,6 +143,8 @@ def email_final_statement(*, statement_id: int) -> None:
         emailed_at=timezone.now()
     ):
         return
+    # The final statement is the last thing Direct Bill sends: its hold on the contact email ends.
+    release_contact(deletion_id=request.deletion_id, purpose=DIRECTBILL)
     body = "\n\n".join(
         [
             "Hello,",

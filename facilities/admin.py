@@ -16,4 +16,5 @@ class IncarceratedPersonAdmin(admin.ModelAdmin):
     list_filter = ["facility"]
     search_fields = ["name", "inmate_number", "facility__name"]  # name: person_name_upper_idx
     list_select_related = ["facility"]
-    autocomplete_fields = ["facility"]
+    # A raw id: the autocomplete widget re-renders an invalid posted value by querying it (a 500).
+    raw_id_fields = ["facility"]

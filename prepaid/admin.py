@@ -2,22 +2,26 @@ from django.contrib import admin
 from django.db.models import Sum
 
 from prepaid.models import Call, Enrolment, LedgerEntry, Payment, PhoneNumber, PrepaidAccount
-from securus.admin_utils import ReadOnlyAdmin, money_column
+from securus.admin_utils import ReadOnlyAdmin, ReadOnlyInline, money_column
 from securus.money import dollars
 
 
-class PhoneNumberInline(admin.TabularInline):
+class PhoneNumberInline(ReadOnlyInline):
     model = PhoneNumber
-    extra = 0
+    fields = ["number"]
+    readonly_fields = fields
+    show_change_link = False
 
 
-class EnrolmentInline(admin.TabularInline):
+class EnrolmentInline(ReadOnlyInline):
     model = Enrolment
-    extra = 0
+    show_change_link = False
 
 
 @admin.register(PrepaidAccount)
-class PrepaidAccountAdmin(admin.ModelAdmin):
+class PrepaidAccountAdmin(ReadOnlyAdmin):
+    """The balance, TextPay and AutoPay change through prepaid's services (and its closer) only."""
+
     list_display = ["__str__", "account", "status", "balance", "opened_at", "closed_at"]
     list_filter = ["status"]
     search_fields = ["account__name", "account__user__email", "phone_numbers__number"]
@@ -71,7 +75,7 @@ class CallAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Enrolment)
-class EnrolmentAdmin(admin.ModelAdmin):
+class EnrolmentAdmin(ReadOnlyAdmin):
     list_display = ["prepaid_account", "kind", "started_at", "ended_at"]
     list_filter = ["kind", ("ended_at", admin.EmptyFieldListFilter)]
     search_fields = ["prepaid_account__account__name"]

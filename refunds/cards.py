@@ -174,7 +174,7 @@ def handle_refund_event(event) -> None:
 def _unrecorded_refund(obj) -> Refund | None:
     """Our row that made this Stripe refund but has not stored its id yet, confirmed by Stripe."""
     ours = (obj.get("metadata") or {}).get("refund_id") or ""
-    if not ours.isdigit():
+    if not ours.isdigit() or len(ours) > 18:  # not one of our bigint ids
         return None
     refund = (
         Refund.objects.select_related("payment")
@@ -259,11 +259,12 @@ def sweep_pending(*, limit: int = 200, now=None) -> list[int]:
 
 
 def erase_settled_snapshots(*, limit: int = 500, now=None) -> int:
-    """Daily: erase the address snapshots of deletions whose card refunds can no longer fail."""
+    """Daily: settle deletions whose card refunds can no longer fail (address snapshot erased, contact
+    email released, settlement recorded)."""
     now = now or timezone.now()
     candidates = (
         deletion_model()
-        .objects.exclude(mailing_address={})
+        .objects.filter(refunds_settled_at__isnull=True)
         .filter(
             refunds__method=Refund.Method.CARD,
             refunds__status=Refund.Status.SUCCEEDED,

@@ -11,6 +11,8 @@ from __future__ import annotations
 import csv
 import io
 import logging
+import os
+import re
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -123,6 +125,20 @@ def _finish(*, run_id: int) -> None:
             transitions.erase_snapshot_if_settled(deletion_id=deletion_id)
 
 
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def safe_cell(value: str) -> str:
+    """Text from a person (the payee) as the bank's spreadsheet must read it: never as a formula. A cell
+    starting with = + - @, tab or CR gets a leading apostrophe (OWASP's advice), and control characters
+    (a newline would start a forged line in the register) become spaces."""
+    value = str(value)
+    if value.startswith(_FORMULA_STARTS):
+        value = "'" + value
+    return _CONTROL.sub(" ", value)
+
+
 def positive_pay_rows(run: CheckRun) -> list[list[str]]:
     account = settings.POSITIVE_PAY_ACCOUNT_NUMBER
     rows = [["account_number", "check_number", "amount", "issue_date", "payee", "code"]]
@@ -133,7 +149,7 @@ def positive_pay_rows(run: CheckRun) -> list[list[str]]:
                 str(check.check_number),
                 format_cents(check.amount_cents),
                 check.issue_date.isoformat(),
-                check.payee,
+                safe_cell(check.payee),
                 "I",
             ]
         )
@@ -144,7 +160,7 @@ def positive_pay_rows(run: CheckRun) -> list[list[str]]:
                 str(check.check_number),
                 format_cents(check.amount_cents),
                 check.issue_date.isoformat(),
-                check.payee,
+                safe_cell(check.payee),
                 "V",
             ]
         )
@@ -157,14 +173,16 @@ def register_text(run: CheckRun) -> str:
         lines.append(
             f"Check no. {check.check_number}   {check.issue_date:%m/%d/%Y}   {dollars(check.amount_cents)}"
         )
-        lines.append(f"  Pay to the order of: {check.payee}")
-        lines.extend(f"  {line}" for line in check.address_lines())
+        lines.append(f"  Pay to the order of: {safe_cell(check.payee)}")
+        lines.extend(f"  {safe_cell(line)}" for line in check.address_lines())
         lines.append(f"  Void after {check.void_after:%m/%d/%Y}")
         lines.append("")
     voids = list(run.voided_checks.order_by("check_number"))
     if voids:
         lines.append("Voided (uncashed past their void-after date; reissue or report as unclaimed property):")
-        lines.extend(f"  Check no. {c.check_number}  {dollars(c.amount_cents)}  {c.payee}" for c in voids)
+        lines.extend(
+            f"  Check no. {c.check_number}  {dollars(c.amount_cents)}  {safe_cell(c.payee)}" for c in voids
+        )
         lines.append("")
     total = sum(c.amount_cents for c in run.checks.all())
     lines.append(f"{run.checks.count()} checks, total {dollars(total)}")
@@ -174,14 +192,17 @@ def register_text(run: CheckRun) -> str:
 def _write_files(run: CheckRun) -> None:
     """Written from the database, so writing again after an interruption gives the same files."""
     folder = Path(settings.CHECK_RUN_DIR)
-    folder.mkdir(parents=True, exist_ok=True)
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     stem = f"checkrun-{run.run_date:%Y%m%d}-{run.pk}"
     buffer = io.StringIO()
     csv.writer(buffer, lineterminator="\n").writerows(positive_pay_rows(run))
     pay, register = folder / f"{stem}-positive-pay.csv", folder / f"{stem}-register.txt"
     for path, text in ((pay, buffer.getvalue()), (register, register_text(run))):
         tmp = path.with_suffix(path.suffix + ".tmp")
-        tmp.write_text(text)
+        tmp.unlink(missing_ok=True)
+        # Owner-only from the first byte: payees, amounts and addresses are for the bank, not the host.
+        with os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as handle:
+            handle.write(text)
         tmp.replace(path)  # never a half-written file for the bank
     run.positive_pay_file, run.register_file = str(pay), str(register)
 
@@ -202,9 +223,8 @@ def void_stale_checks(*, today: date | None = None, limit: int = 500) -> list[Ch
         transitions.void(checks, now=now)
     for check in checks:
         log.warning(
-            "voided stale check %s (%s, %s): reissue or report as unclaimed property",
+            "voided stale check %s (%s): reissue or report as unclaimed property",
             check.check_number,
-            check.payee,
             dollars(check.amount_cents),
         )
     return checks

@@ -1,22 +1,39 @@
-"""Signed refund-tracking links: they name a deletion without revealing or allowing a guess of its id."""
+"""Refund-tracking links. The token is a random key kept on the deletion: it carries no id anyone could
+read or guess, and it stops working a year after the last refund settled (or a year after a deletion that
+owed none), when the page has nothing left to follow."""
+
+import re
+from datetime import timedelta
 
 from django.conf import settings
-from django.core import signing
 from django.urls import reverse
+from django.utils import timezone
 
-_SALT = "refunds.tracking"
+LINK_LIFETIME = timedelta(days=365)
+_TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}\Z")
+
+
+def _deletions():
+    from .models import deletion_model
+
+    return deletion_model().objects
 
 
 def tracking_token(deletion_id: int) -> str:
-    return signing.dumps({"d": deletion_id}, salt=_SALT, compress=True)
+    return _deletions().values_list("tracking_key", flat=True).get(pk=deletion_id)
 
 
-def deletion_id_from_token(token: str) -> int | None:
-    """The deletion id, or None for a forged, altered or malformed token."""
-    try:
-        return int(signing.loads(token, salt=_SALT)["d"])
-    except (signing.BadSignature, KeyError, TypeError, ValueError):
+def deletion_id_from_token(token: str, *, now=None) -> int | None:
+    """The deletion id, or None for an unknown, malformed or expired token."""
+    if not isinstance(token, str) or not _TOKEN.match(token):
         return None
+    found = _deletions().filter(tracking_key=token).values_list("pk", "refunds_settled_at").first()
+    if found is None:
+        return None
+    deletion_id, settled_at = found
+    if settled_at is not None and (now or timezone.now()) > settled_at + LINK_LIFETIME:
+        return None
+    return deletion_id
 
 
 def tracking_path(deletion_id: int) -> str:

@@ -30,6 +30,7 @@ from securus.errors import Refused
 
 from . import emails
 from .models import Check, CheckRun, Refund, RefundEvent, deletion_model
+from .retention import REFUNDS, release_contact
 from .windows import check_refund_window
 
 log = logging.getLogger(__name__)
@@ -158,10 +159,11 @@ def _replacement_check_refund(*, replacing: Refund, key_suffix: str, now) -> Ref
 
 
 def erase_snapshot_if_settled(*, deletion_id: int | None, now=None) -> bool:
-    """Once no refund of a deletion can still become a check, the deletion's address snapshot is erased:
-    from then on the address lives only on the Check rows that were mailed to it. A card refund that
-    succeeded can still fail for REFUND_CAN_FAIL_FOR (the issuer returns the money), so it counts as
-    settled only after that."""
+    """Once no refund of a deletion can still become a check, the deletion's address snapshot is erased
+    (from then on the address lives only on the Check rows that were mailed to it), the refunds' hold on
+    the contact email ends, and the settlement time is recorded (the tracking link expires a year later).
+    A card refund that succeeded can still fail for REFUND_CAN_FAIL_FOR (the issuer returns the money),
+    so it counts as settled only after that."""
     if deletion_id is None:
         return False
     now = now or timezone.now()
@@ -174,6 +176,10 @@ def erase_snapshot_if_settled(*, deletion_id: int | None, now=None) -> bool:
     )
     if open_refunds.exists() or recent_success.exists():
         return False
+    deletion_model().objects.filter(pk=deletion_id, refunds_settled_at__isnull=True).update(
+        refunds_settled_at=now
+    )
+    release_contact(deletion_id=deletion_id, purpose=REFUNDS)
     return bool(
         deletion_model().objects.filter(pk=deletion_id).exclude(mailing_address={}).update(mailing_address={})
     )

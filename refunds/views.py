@@ -16,6 +16,8 @@ def track(request, token):
     response = render(request, "refunds/track.html", page)
     response["X-Robots-Tag"] = "noindex"
     response["Referrer-Policy"] = "no-referrer"  # the token is the key: never leak it to other sites
+    # Refund amounts and a card's last four: never kept by a shared computer's cache or a proxy.
+    response["Cache-Control"] = "no-store"
     return response
 
 

@@ -46,7 +46,7 @@ def _check_shape(event) -> None:
     metadata = obj.get("metadata") or {}
     for key in NUMERIC_METADATA:
         value = metadata.get(key)
-        if value not in (None, "") and not str(value).isdigit():
+        if value not in (None, "") and not (str(value).isdigit() and len(str(value)) <= 18):
             raise BadWebhook(f"{event['type']} {event['id']}: metadata {key}={value!r} is not a number")
 
 
@@ -72,4 +72,8 @@ def handle_webhook(*, payload: bytes, signature: str) -> str:
     except IntegrityError:
         log.info("webhook %s (%s) already handled", event["id"], event["type"])
         return "duplicate"
+    except (KeyError, TypeError, ValueError) as exc:
+        # A field a handler needs is missing or malformed: refused (and rolled back), never half-handled.
+        log.warning("webhook %s (%s) refused: %r", event["id"], event["type"], exc)
+        raise BadWebhook(f"malformed {event['type']} event") from exc
     return "handled"

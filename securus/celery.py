@@ -13,14 +13,14 @@ app.autodiscover_tasks()
 
 @worker_init.connect
 @beat_init.connect
-def _refuse_placeholder_secret_key(**kwargs):
+def _refuse_development_settings(**kwargs):
     # Workers sign the tracking links they email: same rule as the web server. Celery logs and swallows
     # exceptions from signal handlers, so stop the process explicitly.
     from django.core.exceptions import ImproperlyConfigured
 
-    from securus.startup import require_real_secret_key
+    from securus.startup import require_production_settings
 
     try:
-        require_real_secret_key()
+        require_production_settings()
     except ImproperlyConfigured as error:
         sys.exit(f"securus: {error}")

@@ -15,6 +15,13 @@ _context: ContextVar[dict | None] = ContextVar("securus_log_context", default=No
 # Keys copied into task headers: enough to follow one deletion across web, worker and beat.
 PROPAGATED = ("request_id", "deletion_id")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+# Anything shaped like an email: our own lines name people by id, but libraries (the lockout, a database
+# error quoting a row) may not, and logs outlive a deleted account's data.
+_EMAIL = re.compile(r"[^\s@'\"<>(),;:\[\]]+@[^\s@'\"<>(),;:\[\]]+\.[^\s@'\"<>(),;:\[\]]+")
+
+
+def redact(text: str) -> str:
+    return _EMAIL.sub("[email]", text)
 
 
 def current() -> dict:
@@ -47,11 +54,11 @@ class JsonFormatter(logging.Formatter):
             "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname,
             "logger": record.name,
-            "message": record.getMessage(),
+            "message": redact(record.getMessage()),
             **(getattr(record, "context", None) or current()),
         }
         if record.exc_info:
-            line["exc"] = self.formatException(record.exc_info)
+            line["exc"] = redact(self.formatException(record.exc_info))
         return json.dumps(line, default=str)
 
 
@@ -59,7 +66,7 @@ class TextFormatter(logging.Formatter):
     """For a developer's terminal: the same context, as key=value after the message."""
 
     def format(self, record):
-        text = super().format(record)
+        text = redact(super().format(record))
         context = getattr(record, "context", None) or current()
         return text + "".join(f" {k}={v}" for k, v in context.items())
 

@@ -112,6 +112,13 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 # Both sign-in forms post the email as "username" (AuthenticationForm), not as the model's USERNAME_FIELD.
 AXES_USERNAME_FORM_FIELD = "username"
+# Counted per canonical email (one count for "Ana@", " ana@" and "ANA@") and per real client address.
+AXES_USERNAME_CALLABLE = "securus.lockout.lockout_username"
+AXES_CLIENT_IP_CALLABLE = "securus.lockout.client_ip"
+# How many reverse proxies we run in front of the site, each appending to X-Forwarded-For (1 for the TLS
+# proxy of docker-compose.yml). 0: the client is REMOTE_ADDR. Never more than really exist: the client
+# could then choose its own address.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_SENSITIVE_PARAMETERS = ["password"]
 LOGIN_URL = "accounts:login"
@@ -174,8 +181,25 @@ STRIPE_MAX_NETWORK_RETRIES = env.int("STRIPE_MAX_NETWORK_RETRIES", default=2)
 # A Stripe call that takes longer is abandoned and retried later (the idempotency key makes that safe).
 STRIPE_TIMEOUT_SECONDS = env.float("STRIPE_TIMEOUT_SECONDS", default=20.0)
 
-# Retired emails are kept as a keyed hash so a deleted email is recognised without storing it.
-RETIRED_EMAIL_KEY = env.str("RETIRED_EMAIL_KEY", default=SECRET_KEY)
+# Retired emails are kept as a keyed hash so a deleted email is recognised without storing it. The key is
+# its own secret: rotating SECRET_KEY must not un-retire every email. To rotate it, raise
+# RETIRED_EMAIL_KEY_VERSION with a new RETIRED_EMAIL_KEY and list the old one in RETIRED_EMAIL_OLD_KEYS
+# ("1=old-key,2=older"): old digests are still recognised and rewritten under the new key when matched.
+# The placeholder lets manage.py run; the site, worker and beat refuse it outside DEBUG (securus/startup.py).
+INSECURE_RETIRED_EMAIL_KEY = "retired-email-placeholder-for-development-only"
+RETIRED_EMAIL_KEY = env.str("RETIRED_EMAIL_KEY", default="") or INSECURE_RETIRED_EMAIL_KEY
+RETIRED_EMAIL_KEY_VERSION = env.int("RETIRED_EMAIL_KEY_VERSION", default=1)
+_OLD_RETIRED_KEYS = env.dict("RETIRED_EMAIL_OLD_KEYS", default={})
+try:
+    _OLD_RETIRED_KEYS = {int(version): key for version, key in _OLD_RETIRED_KEYS.items() if key}
+except ValueError:
+    raise ImproperlyConfigured("RETIRED_EMAIL_OLD_KEYS must be VERSION=KEY pairs, like 1=old-key") from None
+if RETIRED_EMAIL_KEY_VERSION in _OLD_RETIRED_KEYS:
+    raise ImproperlyConfigured("RETIRED_EMAIL_OLD_KEYS must not repeat RETIRED_EMAIL_KEY_VERSION")
+# (version, key), current first: new digests are written with the first, every one is read.
+RETIRED_EMAIL_KEYS = [(RETIRED_EMAIL_KEY_VERSION, RETIRED_EMAIL_KEY)] + sorted(
+    _OLD_RETIRED_KEYS.items(), reverse=True
+)
 # A check goes to the mailing address only if it was verified this recently (or on the delete page).
 ADDRESS_VERIFICATION_MAX_AGE_DAYS = env.int("ADDRESS_VERIFICATION_MAX_AGE_DAYS", default=30)
 # Where check runs write positive-pay files and check registers.

@@ -5,6 +5,6 @@ from django.core.wsgi import get_wsgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "securus.settings")
 application = get_wsgi_application()
 
-from securus.startup import require_real_secret_key  # noqa: E402  (needs the settings loaded above)
+from securus.startup import require_production_settings  # noqa: E402  (needs the settings loaded above)
 
-require_real_secret_key()
+require_production_settings()

@@ -6,7 +6,7 @@ import time_machine
 from django.core import mail
 from django.urls import reverse
 
-from accounts.models import Address
+from accounts.models import Address, retired_email_digest
 from audit.models import AuditEvent
 from audit.roles import OPERATIONS, SUPPORT_AGENT
 from deletion.models import AccountDeletion
@@ -115,7 +115,7 @@ def test_web_deletion_writes_its_audit_row_too():
     account = caller_account()
     delete_account(account, actor=account.user, channel="web")
     event = _only_event(AuditEvent.Action.ACCOUNT_DELETED)
-    assert (event.channel, event.actor_label, event.call_reference) == ("web", "ana.diaz@example.com", "")
+    assert (event.channel, event.actor_label, event.call_reference) == ("web", "account holder", "")
 
 
 def test_update_address_normalises_and_audits_changed_fields_only(agent_client):
@@ -182,7 +182,14 @@ def test_resend_tracking_link_to_the_kept_email_or_a_given_one(agent_client):
     response = agent_client.post(url, {"call_reference": "CALL-5", "to_email": ""})
     assert response.status_code == 302
     event = _only_event(AuditEvent.Action.TRACKING_LINK_SENT)
-    assert (event.object_id, event.details) == (str(deletion.pk), {"to_contact_email": True})
+    assert (event.object_id, event.details) == (
+        str(deletion.pk),
+        {
+            "to_contact_email": True,
+            "sent_to": "a***@example.com",
+            "sent_to_digest": retired_email_digest("Ana.Diaz@example.com"),
+        },
+    )
 
 
 def test_resend_tracking_link_email_has_the_signed_link(agent_client, django_capture_on_commit_callbacks):
@@ -198,6 +205,10 @@ def test_resend_tracking_link_email_has_the_signed_link(agent_client, django_cap
         )
     assert sent_to == "new@example.org"
     assert mail.outbox[-1].to == ["new@example.org"]
+    # The trail records where the link went, without keeping the address itself.
+    event = _only_event(AuditEvent.Action.TRACKING_LINK_SENT)
+    assert event.details["sent_to"] == "n***@example.org" and not event.details["to_contact_email"]
+    assert event.details["sent_to_digest"] == retired_email_digest("new@example.org")
     assert tracking_path(deletion.pk) in mail.outbox[-1].body
 
 

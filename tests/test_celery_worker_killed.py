@@ -66,7 +66,7 @@ def workers(broker, fake_stripe, tmp_path):
         "SECRET_KEY": settings.SECRET_KEY,
         "DEBUG": "false",
         "SECURE_SSL_REDIRECT": "false",
-        "EMAIL_URL": "consolemail://",
+        "EMAIL_URL": "memorymail://",
         "LOG_FORMAT": "text",
         "CONN_MAX_AGE": "0",
     }

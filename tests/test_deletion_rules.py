@@ -7,6 +7,7 @@ import pytest
 import time_machine
 
 from accounts.models import Account
+from audit.models import AuditEvent
 from prepaid.models import LedgerEntry
 from refunds.models import Refund
 
@@ -77,7 +78,12 @@ def test_check_needs_a_recently_verified_address(tmp_path):
             cli("delete_account", email, "--channel", "phone")
         assert Account.objects.get().status == "active"
         assert not Refund.objects.exists()
-        cli("delete_account", email, "--channel", "phone", "--verify-address")
+        with pytest.raises(Exception, match="call reference"):
+            cli("delete_account", email, "--channel", "phone", "--verify-address")
+        assert not AuditEvent.objects.exists()
+        cli("delete_account", email, "--channel", "phone", "--verify-address", "--call-reference", "CALL-7")
+        verified = AuditEvent.objects.get(action=AuditEvent.Action.ADDRESS_VERIFIED)
+        assert (verified.call_reference, verified.channel) == ("CALL-7", "phone")
     check = Refund.objects.get().check_payment
     assert (check.line1, check.city, check.state, check.zip_code) == ("12 OAK ST", "DALLAS", "TX", "75201")
     assert check.payee == "Ana Diaz"

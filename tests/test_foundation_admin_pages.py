@@ -10,16 +10,27 @@ from django.urls import reverse
 
 from tests import factories
 
-# Ledgers, money movements and audit rows are written only by services: the admin shows them read-only.
+# Rows services own (ledgers, money movements, service accounts, closures, subscriptions, audit rows) are
+# written only by services: the admin shows them read-only.
 VIEW_ONLY = {
     "deletion.AccountDeletion",
     "deletion.ServiceClosure",
     "accounts.RetiredEmail",
+    "prepaid.PrepaidAccount",
+    "prepaid.Enrolment",
     "prepaid.Payment",
     "prepaid.Call",
     "prepaid.LedgerEntry",
+    "debit.DebitAccount",
+    "debit.DebitLink",
     "debit.Deposit",
+    "directbill.DirectBillAccount",
+    "directbill.Statement",
+    "directbill.Charge",
+    "directbill.ClosureRequest",
     "messaging.StampEntry",
+    "video.Subscription",
+    "video.Session",
     "video.UnsubscribeAnswer",
     "refunds.Refund",
     "refunds.RefundEvent",

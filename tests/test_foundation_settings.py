@@ -11,6 +11,8 @@ GOOD = {
     "SECRET_KEY": "x",
     "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/securus_found",
     "DEBUG": "false",
+    "RETIRED_EMAIL_KEY": "a-retired-email-key",
+    "EMAIL_URL": "smtp://127.0.0.1:25",
 }
 
 
@@ -79,3 +81,28 @@ def test_the_worker_refuses_to_start_with_the_placeholder_key():
     code = "from celery.signals import worker_init; from securus.celery import app; worker_init.send(sender=None)"
     refused = _run("import django; django.setup(); " + code, SECRET_KEY=None)
     assert refused.returncode != 0 and "SECRET_KEY" in refused.stderr
+
+
+def test_the_site_refuses_to_serve_without_its_own_retired_email_key():
+    refused = _run("import securus.wsgi", RETIRED_EMAIL_KEY=None)
+    assert refused.returncode != 0
+    assert "Set the RETIRED_EMAIL_KEY environment variable" in refused.stderr
+    assert _run("import securus.wsgi", RETIRED_EMAIL_KEY=None, DEBUG="true").returncode == 0
+
+
+def test_the_site_refuses_the_console_email_backend_outside_debug():
+    refused = _run("import securus.wsgi", EMAIL_URL="consolemail://")
+    assert refused.returncode != 0
+    assert "EMAIL_URL is the console backend" in refused.stderr
+    assert _run("import securus.wsgi", EMAIL_URL="consolemail://", DEBUG="true").returncode == 0
+
+
+def test_the_worker_refuses_the_console_email_backend_outside_debug():
+    code = "from celery.signals import worker_init; from securus.celery import app; worker_init.send(sender=None)"
+    refused = _run("import django; django.setup(); " + code, EMAIL_URL="consolemail://")
+    assert refused.returncode != 0 and "EMAIL_URL" in refused.stderr
+
+
+def test_old_retired_email_keys_must_be_numbered():
+    result = _run("import django; django.setup()", RETIRED_EMAIL_OLD_KEYS="old=abc")
+    assert result.returncode != 0 and "RETIRED_EMAIL_OLD_KEYS must be VERSION=KEY" in result.stderr

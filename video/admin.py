@@ -5,7 +5,9 @@ from video.models import Session, Subscription, UnsubscribeAnswer, UnsubscribeRe
 
 
 @admin.register(Subscription)
-class SubscriptionAdmin(admin.ModelAdmin):
+class SubscriptionAdmin(ReadOnlyAdmin):
+    """Subscriptions change through video.subscriptions (Unsubscribe, deletion, Stripe webhooks) only."""
+
     list_display = [
         "account",
         "facility",
@@ -25,7 +27,7 @@ class SubscriptionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Session)
-class SessionAdmin(admin.ModelAdmin):
+class SessionAdmin(ReadOnlyAdmin):
     list_display = ["scheduled_at", "account", "inmate_name", "facility", "price", "status"]
     list_filter = ["status", "facility"]
     search_fields = ["account__name", "account__user__email", "inmate__name"]

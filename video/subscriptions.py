@@ -217,6 +217,17 @@ def answer_reason(
     other_text = other_text.strip() if reason.needs_text else ""
     if reason.needs_text and not other_text:
         raise VideoError("Please tell us your reason in a few words.", "reason_text_missing")
+    limit = UnsubscribeAnswer._meta.get_field("other_text").max_length
+    if len(other_text) > limit:
+        raise VideoError(
+            f"Please keep your reason to at most {limit} characters (it has {len(other_text)}).",
+            "reason_text_too_long",
+        )
+    if "\x00" in other_text:
+        raise VideoError(
+            "Your reason contains characters that cannot be stored. Please type it again.",
+            "reason_text_invalid",
+        )
     now = timezone.now()
     return UnsubscribeAnswer.objects.create(
         subscription=subscription,

@@ -98,7 +98,9 @@ def unsubscribe(request, subscription_id):
     error, chosen, other_text = "", None, ""
     if request.method == "POST":
         stay = request.POST.get("action") == "stay"
-        chosen = reasons.filter(code=request.POST.get("reason", "")).first()
+        code = request.POST.get("reason", "")
+        # A code is a short slug: anything else (a NUL, a page of text) is simply no reason.
+        chosen = reasons.filter(code=code).first() if code.isascii() and code.isprintable() else None
         other_text = request.POST.get("other_text", "")
         if chosen is None:
             if stay:

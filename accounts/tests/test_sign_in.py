@@ -40,3 +40,9 @@ def test_staff_have_no_account_page(db, client):
     response = client.get(reverse("deletion:home"))
     assert response.status_code == 302
     assert response["Location"] == reverse("admin:index")
+
+
+def test_sign_in_with_an_absurd_email_is_a_form_error(db, client):
+    for username in ("a" * 300 + "@example.com", "ana\x00@example.com"):
+        response = client.post(reverse("accounts:login"), {"username": username, "password": "x"})
+        assert response.status_code == 200

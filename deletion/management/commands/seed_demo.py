@@ -2,7 +2,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from accounts.models import RetiredEmail
+from accounts.models import RetiredEmail, canonical_email
 from deletion.demo import ADMIN_EMAIL, ADMIN_PASSWORD, DEMO_SCENARIOS
 from deletion.scenario import load_scenario
 
@@ -10,7 +10,7 @@ from deletion.scenario import load_scenario
 def _taken(email):
     if RetiredEmail.is_retired(email):
         return "retired"
-    if get_user_model().objects.filter(email__iexact=email).exists():
+    if get_user_model().objects.filter(email=canonical_email(email)).exists():
         return "exists"
     return None
 
