@@ -13,7 +13,7 @@ TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 # (the site alone, for the Docker image). After changing pyproject.toml, run `make lock`.
 LOCK_FLAGS := --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links
 
-.PHONY: install run test bench lint fmt lock audit
+.PHONY: install run reset-demo screenshots test bench lint fmt lock audit
 
 $(STAMP): requirements-dev.lock
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -41,6 +41,16 @@ run: $(STAMP)
 	$(BIN)/python manage.py setup_schedule
 	$(BIN)/python manage.py seed_demo
 	$(BIN)/python scripts/run_stack.py
+
+# Start the demo over: empties the demo database (DEBUG only), migrates and loads the demo accounts again.
+reset-demo: export DEBUG ?= true
+reset-demo: export SECRET_KEY ?= dev-only-insecure-key
+reset-demo: $(STAMP)
+	$(BIN)/python manage.py seed_demo --reset
+
+# Screenshots of the main pages into docs/screenshots/, taken from the running demo (`make run`).
+screenshots: $(STAMP)
+	$(BIN)/python scripts/screenshots.py
 
 test: export SECRET_KEY ?= test-only-secret-key
 test: export RETIRED_EMAIL_KEY ?= test-only-retired-email-key

@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from accounts.models import Address, RetiredEmail, User, canonical_email, retired_email_digests
-from securus.admin_utils import ReadOnlyAdmin
+from securus.admin_utils import NoDeleteAdmin, ReadOnlyAdmin
 
 # The Account admin is customer care's page: care/admin.py.
 
@@ -71,7 +71,7 @@ class UserAdmin(BaseUserAdmin):
 
 
 @admin.register(Address)
-class AddressAdmin(admin.ModelAdmin):
+class AddressAdmin(NoDeleteAdmin):
     list_display = ["account", "line1", "line2", "city", "state", "zip_code", "verified_at"]
     list_filter = ["state"]
     search_fields = ["account__name", "account__user__email", "line1", "city", "zip_code"]

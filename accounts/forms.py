@@ -168,16 +168,14 @@ class DeleteConfirmForm(forms.Form):
         label="Your password",
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
-        error_messages={"required": "Enter your password to confirm it is you. Nothing has been deleted."},
+        error_messages={"required": "Enter your password to confirm it is you."},
     )
     understand = forms.BooleanField(
         label=(
             "I understand that deleting my account cannot be undone, and that this email address can "
             "never be used for a new Securus Online account."
         ),
-        error_messages={
-            "required": "Tick this box to show you understand what will happen. Nothing has been deleted."
-        },
+        error_messages={"required": "Tick this box to show you understand what will happen."},
     )
     fingerprint = forms.CharField(widget=forms.HiddenInput, required=False)
 
@@ -192,9 +190,7 @@ class DeleteConfirmForm(forms.Form):
         # locked-out email cannot guess here instead); the lockout middleware answers a locked request.
         authenticated = authenticate(self.request, username=self.user.email, password=password)
         if authenticated is None or authenticated.pk != self.user.pk:
-            raise forms.ValidationError(
-                "That password is not correct. Nothing has been deleted.", code="wrong_password"
-            )
+            raise forms.ValidationError("That password is not correct.", code="wrong_password")
         return password
 
     def clean(self):

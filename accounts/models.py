@@ -91,7 +91,11 @@ class Account(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="account"
     )
     name = models.CharField(max_length=150)
-    phone = models.CharField(max_length=16, blank=True, help_text="Contact number, E.164.")
+    phone = models.CharField(
+        max_length=16,
+        blank=True,
+        help_text="The holder's own contact phone number, stored as +1 and ten digits.",
+    )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
     created_at = models.DateTimeField(default=timezone.now)
     deleted_at = models.DateTimeField(null=True, blank=True)

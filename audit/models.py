@@ -49,7 +49,9 @@ class AuditEvent(models.Model):
     account = models.ForeignKey(
         "accounts.Account", null=True, blank=True, on_delete=models.PROTECT, related_name="audit_events"
     )
-    object_type = models.CharField(max_length=64, help_text="app_label.model of the object acted on.")
+    object_type = models.CharField(
+        max_length=64, help_text="The kind of record acted on, for example refunds.check."
+    )
     object_id = models.CharField(max_length=64)
     object_repr = models.CharField(max_length=200, blank=True)
     details = models.JSONField(default=dict, blank=True)

@@ -20,6 +20,7 @@ from refunds.admin import CheckAdmin
 from refunds.models import Check, Refund
 from securus.admin_utils import ReadOnlyAdmin, ReadOnlyInline, money_column
 from securus.cards import card_label
+from securus.phones import display_phone
 
 
 class AddressInline(ReadOnlyInline, admin.StackedInline):
@@ -92,9 +93,10 @@ class AccountAdmin(admin.ModelAdmin):
     """The agent's page while on a call: search, every service's state, the deletion preview, and the
     care actions. The actions only call care.services; the admin holds no logic of its own."""
 
-    list_display = ["name", "email", "phone", "zip_code", "status", "created_at"]
+    list_display = ["name", "email", "account_phone", "zip_code", "status", "created_at"]
     list_filter = ["status"]
     search_fields = ["name"]  # the search itself is care.search (get_search_results)
+    search_label = "Find the caller's account"
     search_help_text = (
         "Phone as the caller says it ((214) 555-0101, +12145550101, or the last 7 digits), email, name, "
         "ZIP code, or the incarcerated person's name."
@@ -114,6 +116,27 @@ class AccountAdmin(admin.ModelAdmin):
     def email(self, obj):
         return obj.user.email if obj.user else "-"
 
+    @admin.display(description="account phone", ordering="phone")
+    def account_phone(self, obj):
+        return display_phone(obj.phone) or "-"
+
+    def get_list_display(self, request):
+        """On a phone search, a column with the number that matched, which may be a calling line or a
+        Direct Bill number rather than the account's own phone (found in get_search_results)."""
+
+        @admin.display(description="phone that matched")
+        def matched_phone(obj):
+            return display_phone(getattr(request, "_matched_phones", {}).get(obj.pk, "")) or "-"
+
+        if search.parse_phone(request.GET.get("q", "")) is None:
+            return self.list_display
+        return [*self.list_display[:3], matched_phone, *self.list_display[3:]]
+
+    def has_delete_permission(self, request, obj=None):
+        # Accounts are closed by "Delete on the caller's behalf" (every service by its rules); a plain
+        # admin delete could only be refused by the rows that protect the account.
+        return False
+
     @admin.display(description="ZIP code", ordering="address__zip_code")
     def zip_code(self, obj):
         address = getattr(obj, "address", None)
@@ -122,7 +145,9 @@ class AccountAdmin(admin.ModelAdmin):
     def get_search_results(self, request, queryset, search_term):
         if not search_term.strip():
             return queryset, False
-        return search.search_accounts(queryset, search_term), False
+        ids = search.search_account_ids(search_term)
+        request._matched_phones = search.matched_phones(ids, search_term)
+        return queryset.filter(pk__in=ids), False
 
     def get_urls(self):
         view = self.admin_site.admin_view
@@ -147,8 +172,12 @@ class AccountAdmin(admin.ModelAdmin):
         account = self.get_object(request, object_id)
         extra = dict(extra_context or {})
         if account is not None:
-            extra.update(care.account_page(account))
+            page = care.account_page(account)
+            extra.update(page)
             extra["care_permissions"] = _care_permissions(request.user)
+            # Every field is read-only: no Save buttons on a page with nothing to save.
+            extra.update(show_save=False, show_save_and_continue=False, show_save_and_add_another=False)
+            extra["title"] = care.page_title(account, page["deletion"])
         return super().change_view(request, object_id, form_url, extra_context=extra)
 
     # --- care actions: permission, form, one service call, message ---------------------------------

@@ -13,15 +13,19 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from django.db import connection
+from django.db.models.functions import Upper
+
 from accounts.models import Account, Address
 from debit.models import DebitLink
+from directbill.models import DirectBillAccount
 from facilities.models import IncarceratedPerson
 from prepaid.models import PhoneNumber
 from video.models import Session
 
 MAX_RESULTS = 200
 _PHONE_LIKE = re.compile(r"^\+?[\d\s().\-]+$")
-_ZIP = re.compile(r"^\d{5}(?:-\d{0,4})?$")
+_ZIP = re.compile(r"^(\d{5})(?:-\d{0,4})?$")
 
 
 @dataclass(frozen=True)
@@ -53,10 +57,12 @@ def _phone_ids(phone: PhoneQuery) -> list[int]:
     if phone.e164:
         own = Account.objects.filter(phone=phone.e164)
         lines = PhoneNumber.objects.filter(number=phone.e164)
+        billed = DirectBillAccount.objects.filter(phone_number=phone.e164)
     else:
         own = Account.objects.filter(phone__endswith=phone.suffix)
         lines = PhoneNumber.objects.filter(number__endswith=phone.suffix)
-    return _ids(own) + _ids(lines, "prepaid_account__account_id")
+        billed = DirectBillAccount.objects.filter(phone_number__endswith=phone.suffix)
+    return _ids(own) + _ids(lines, "prepaid_account__account_id") + _ids(billed, "account_id")
 
 
 def _inmate_ids(term: str) -> list[int]:
@@ -68,6 +74,26 @@ def _inmate_ids(term: str) -> list[int]:
     return list(visits[:MAX_RESULTS]) + list(links.distinct()[:MAX_RESULTS])
 
 
+def _name_variants(term: str) -> list[str]:
+    """'Diaz, Ana' is also 'Ana Diaz': agents type names the way forms and IDs list them."""
+    if "," not in term:
+        return [term]
+    last, _, first = term.partition(",")
+    flipped = " ".join(f"{first.strip()} {last.strip()}".split())
+    return [flipped, term] if flipped else [term]
+
+
+def _similar_name_ids(term: str) -> list[int]:
+    """A close misspelling ('Ana Dias' for 'Ana Diaz'): pg_trgm's `%` on UPPER(name), served by the same
+    trigram index as the substring search. PostgreSQL only; the SQLite demo keeps exact matching."""
+    if connection.vendor != "postgresql":
+        return []
+    similar = Account.objects.annotate(upper_name=Upper("name")).filter(
+        upper_name__trigram_similar=term.upper()
+    )
+    return _ids(similar)
+
+
 def search_account_ids(term: str) -> list[int]:
     """Ids of the accounts matching `term`, best branch first, without duplicates, at most MAX_RESULTS."""
     term = " ".join((term or "").split())
@@ -75,19 +101,45 @@ def search_account_ids(term: str) -> list[int]:
         return []
     found: list[int] = []
     phone = parse_phone(term)
+    zip_match = _ZIP.match(term)
     if phone is not None:
         found += _phone_ids(phone)
-    elif _ZIP.match(term):
-        found += _ids(Address.objects.filter(zip_code__startswith=term), "account_id")
+    elif zip_match:
+        # ZIP+4 finds the ZIP (75201-1234 finds accounts on record as 75201 or any 75201-xxxx).
+        found += _ids(Address.objects.filter(zip_code__startswith=zip_match[1]), "account_id")
     elif "@" in term:
         found += _ids(Account.objects.filter(user__email__icontains=term))
     elif len(term) >= 2:
-        found += _ids(Account.objects.filter(name__icontains=term))
+        names = _name_variants(term)
+        for name in names:
+            found += _ids(Account.objects.filter(name__icontains=name))
         found += _ids(Account.objects.filter(user__email__icontains=term))
-        found += _inmate_ids(term)
+        found += _inmate_ids(names[0])
+        if len(term) >= 3:
+            for name in names[:1]:
+                found += _similar_name_ids(name)
     return list(dict.fromkeys(found))[:MAX_RESULTS]
 
 
-def search_accounts(queryset, term: str):
-    """Narrow an Account queryset (the admin's) to the matches of `term`."""
-    return queryset.filter(pk__in=search_account_ids(term))
+def matched_phones(account_ids: list[int], term: str) -> dict[int, str]:
+    """For a phone search, the number that matched on each account (its own, a calling line or a Direct
+    Bill number), E.164."""
+    phone = parse_phone(" ".join((term or "").split()))
+    if phone is None or not account_ids:
+        return {}
+
+    def matching(field):
+        return {field: phone.e164} if phone.e164 else {f"{field}__endswith": phone.suffix}
+
+    found = dict(
+        DirectBillAccount.objects.filter(account_id__in=account_ids, **matching("phone_number")).values_list(
+            "account_id", "phone_number"
+        )
+    )
+    found.update(
+        PhoneNumber.objects.filter(
+            prepaid_account__account_id__in=account_ids, **matching("number")
+        ).values_list("prepaid_account__account_id", "number")
+    )
+    found.update(Account.objects.filter(pk__in=account_ids, **matching("phone")).values_list("pk", "phone"))
+    return found

@@ -181,8 +181,8 @@ def account_page(account: Account) -> dict:
     """Everything the agent reads on the account page, in a fixed number of queries: every service's
     state, the same deletion preview families see (for an active account), and the money rows."""
     from deletion.models import ServiceClosure
-    from deletion.selectors import account_overview
-    from prepaid.models import Payment
+    from deletion.selectors import account_overview, deletion_receipt
+    from prepaid.models import Payment, PaymentMethod
     from refunds.models import Check
     from video.models import Subscription
 
@@ -197,19 +197,31 @@ def account_page(account: Account) -> dict:
             .order_by("-started_at")[:20]
         ),
         # Brand and last4 only: no fingerprint, no Stripe ids.
-        "payments": list(
-            Payment.objects.filter(prepaid_account__account=account)
+        "payments": [
+            {**p, "method": PaymentMethod(p["method"]).label}
+            for p in Payment.objects.filter(prepaid_account__account=account)
             .order_by("-created_at")
             .values("created_at", "amount_cents", "method", "card_brand", "card_last4")[:50]
-        ),
+        ],
         "checks": list(
             Check.objects.filter(refund__account=account)
             .select_related("refund")
             .order_by("-created_at")[:50]
         ),
         "closures": list(ServiceClosure.objects.filter(deletion=deletion).order_by("pk")) if deletion else [],
+        # What deletion did, in the sentences the holder's receipt uses, one list per service.
+        "deletion_sentences": deletion_receipt(deletion).services if deletion else [],
         "audit_events": list(AuditEvent.objects.filter(account=account).order_by("-at", "-pk")[:50]),
     }
+
+
+def page_title(account: Account, deletion: AccountDeletion | None) -> str:
+    """The holder's name heads the page, also after deletion erased it from the account (the deletion
+    keeps the name it was made under)."""
+    if deletion is not None:
+        name = deletion.holder_name or f"Account {account.pk}"
+        return f"{name} (deleted {timezone.localtime(deletion.created_at):%B %-d, %Y})"
+    return account.name or f"Account {account.pk}"
 
 
 def plan_for_agent(account: Account):

@@ -41,7 +41,7 @@ class DebitCloser:
         return ServicePreview(
             service=self.service,
             title=self.title,
-            headline="Your link ends. Deposits stay with the incarcerated person.",
+            headline="Your link will end. Deposits stay with the incarcerated person.",
             details=details,
             report={"refunded": "0.00", "kept_by_incarcerated_person": format_cents(deposited)},
             data=DebitData(link_ids=[pk for pk, _ in links]),

@@ -64,11 +64,12 @@ DEMO_SCENARIOS = [
         "description": "Direct Bill: unbilled charges, so closure is held before the final statement.",
         "account": _account("directbill@demo.securus.test", "Dana Birch"),
         "directbill": {
+            "phone_number": "+12145550103",
             "charges": [
                 {"at": "-35d", "amount": "12.60", "billed": True, "paid": True},
                 {"at": "-4d", "amount": "3.10", "billed": False},
                 {"at": "-1d", "amount": "1.85", "billed": False},
-            ]
+            ],
         },
     },
     {

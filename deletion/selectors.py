@@ -32,6 +32,7 @@ class PrepaidCard:
 @dataclass(frozen=True)
 class DirectBillCard:
     status: str
+    phone_number: str
     due_cents: int
     unbilled_cents: int
     due_date: date | None
@@ -115,6 +116,7 @@ def _directbill_card(account: Account) -> DirectBillCard | None:
         return None
     return DirectBillCard(
         status=directbill.get_status_display(),
+        phone_number=directbill.phone_number,
         due_cents=directbill.due,
         unbilled_cents=directbill.unbilled,
         due_date=directbill.next_due if directbill.due else None,

@@ -66,6 +66,18 @@ class DeletionPlan:
         return sum(line.amount_cents for line in self.refunds)
 
     @property
+    def prepaid_money(self) -> dict | None:
+        """Balance minus the last 24 hours of calls equals the refund: the one place these amounts show."""
+        prepaid = self.service("prepaid")
+        if prepaid is None:
+            return None
+        return {
+            "balance_cents": prepaid.data.balance,
+            "deducted_cents": prepaid.data.deducted,
+            "refund_cents": self.refund_total_cents,
+        }
+
+    @property
     def mails_check(self) -> bool:
         return any(line.method == Refund.Method.CHECK for line in self.refunds)
 
@@ -226,9 +238,11 @@ def _retire(account: Account, user, deletion: AccountDeletion, *, now) -> None:
         user.set_unusable_password()  # also ends every session: their auth hash no longer matches
         user.save(update_fields=["email", "name", "is_active", "password"])
     Address.objects.filter(account=account).delete()
+    from directbill.models import DirectBillAccount
     from prepaid.models import Call, PhoneNumber
 
     PhoneNumber.objects.filter(prepaid_account__account=account).delete()
+    DirectBillAccount.objects.filter(account=account).update(phone_number="")
     # Calls stay for billing, but name the line only by its last four digits.
     Call.objects.filter(prepaid_account__account=account).update(number=Right("number", 4))
     account.name = ""

@@ -31,13 +31,21 @@ def home(request):
 
 
 def _preview_context(request, plan, *, confirm_form=None, verify_form=None):
+    confirm_form = confirm_form or DeleteConfirmForm(
+        user=request.user, initial={"fingerprint": plan.fingerprint}
+    )
+    verify_form = verify_form or VerifyAddressForm(
+        initial={"shown": str(plan.address) if plan.address else ""}
+    )
+    # One error summary at the top of the page for both forms.
+    forms_with_errors = [f for f in (verify_form, confirm_form) if f.errors]
     return {
         "plan": plan,
         "account": request.account,
-        "confirm_form": confirm_form
-        or DeleteConfirmForm(user=request.user, initial={"fingerprint": plan.fingerprint}),
-        "verify_form": verify_form
-        or VerifyAddressForm(initial={"shown": str(plan.address) if plan.address else ""}),
+        "confirm_form": confirm_form,
+        "verify_form": verify_form,
+        "forms_with_errors": forms_with_errors,
+        "error_count": sum(len(f.errors) for f in forms_with_errors),
     }
 
 

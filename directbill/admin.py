@@ -8,15 +8,20 @@ from django.template.response import TemplateResponse
 from directbill import services
 from directbill.models import Charge, ClosureRequest, DirectBillAccount, Statement
 from securus.admin_utils import ReadOnlyAdmin, money_column
+from securus.phones import display_phone
 
 
 @admin.register(DirectBillAccount)
 class DirectBillAccountAdmin(ReadOnlyAdmin):
-    list_display = ["__str__", "account", "status", "opened_at", "closed_at"]
+    list_display = ["__str__", "account", "phone", "status", "opened_at", "closed_at"]
     list_filter = ["status"]
-    search_fields = ["account__name", "account__user__email"]
+    search_fields = ["account__name", "account__user__email", "phone_number"]
     list_select_related = ["account"]
     raw_id_fields = ["account"]
+
+    @admin.display(description="phone number", ordering="phone_number")
+    def phone(self, obj):
+        return display_phone(obj.phone_number) or "-"
 
 
 @admin.register(Statement)

@@ -39,20 +39,24 @@ class DirectBillCloser:
             unpaid=Sum("amount_cents", filter=Q(statement__isnull=False, paid=False)),
         )
         unbilled, unpaid = totals["unbilled"] or 0, totals["unpaid"] or 0
+        email = account.user.email if account.user_id else ""
         details = [
             f"Your request is held until {close_after:%B %-d, %Y} (at the latest {close_by:%B %-d, %Y}) "
             "so that calls and charges not yet billed can reach the account.",
-            "If anything is owed then, you will get a final statement, due 20 days after its date. "
-            "If nothing is owed, the account closes with nothing to pay.",
+            "Calls and charges made before the account closes may still be billed: "
+            + (f"{dollars(unbilled)} so far." if unbilled else "none so far."),
         ]
-        if unbilled:
-            details.append(f"Not yet billed so far: {dollars(unbilled)}.")
         if unpaid:
-            details.append(f"Billed and still unpaid: {dollars(unpaid)} (due as on your statement).")
+            details.append(f"Billed and still unpaid: {dollars(unpaid)}, due as on your statement.")
+        details.append(
+            "If anything is owed after the hold, a final statement will be emailed"
+            + (f" to {email}" if email else "")
+            + ", due 20 days after its date. If nothing is owed, the account closes with nothing to pay."
+        )
         return ServicePreview(
             service=self.service,
             title=self.title,
-            headline=f"Closing after a hold of 7 to 10 days (by {close_by:%B %-d, %Y}).",
+            headline=f"Will close after a hold of 7 to 10 days (by {close_by:%B %-d, %Y}).",
             details=details,
             report={
                 "status": "closing",

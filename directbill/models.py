@@ -15,11 +15,20 @@ class DirectBillAccount(models.Model):
 
     account = models.OneToOneField(Account, on_delete=models.PROTECT, related_name="directbill")
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.OPEN)
+    phone_number = models.CharField(
+        max_length=16,
+        blank=True,
+        help_text="The phone number whose calls this account pays for, stored as +1 and ten digits.",
+    )
     opened_at = models.DateTimeField(default=timezone.now)
     closed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = "Direct Bill account"
+        indexes = [
+            # Customer care's search by the whole number (the last 7 digits: directbill_phone_trgm).
+            models.Index(fields=["phone_number"], name="directbill_phone_idx"),
+        ]
 
     def __str__(self):
         return f"Direct Bill #{self.pk}"

@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 
 from django.utils import timezone
 
-from securus.scenario_fields import ScenarioError, boolean, items, money, obj, past, string
+from securus.scenario_fields import ScenarioError, boolean, items, money, obj, parse_phone, past, string
 
 from .models import Charge, DirectBillAccount, Statement
 from .services import FINAL_STATEMENT_DUE_DAYS
@@ -20,11 +20,18 @@ class ChargeSpec:
     description: str
 
 
+@dataclass
+class DirectBillSpec:
+    phone_number: str  # the number the account is billed for, E.164, or ""
+    charges: list[ChargeSpec]
+
+
 class DirectBillSection:
     key = "directbill"
 
-    def parse(self, value, path, *, now) -> list[ChargeSpec]:
-        value = obj(value, path, optional=("charges",))
+    def parse(self, value, path, *, now) -> DirectBillSpec:
+        value = obj(value, path, optional=("phone_number", "charges"))
+        phone = parse_phone(value["phone_number"], f"{path}.phone_number") if "phone_number" in value else ""
         charges = []
         for p, raw in items(value.get("charges", []), f"{path}.charges"):
             raw = obj(raw, p, required=("at", "amount"), optional=("billed", "paid", "description"))
@@ -43,13 +50,16 @@ class DirectBillSection:
                     ),
                 )
             )
-        return charges
+        return DirectBillSpec(phone_number=phone, charges=charges)
 
-    def moments(self, charges: list[ChargeSpec]) -> list[datetime]:
-        return [c.at for c in charges]
+    def moments(self, spec: DirectBillSpec) -> list[datetime]:
+        return [c.at for c in spec.charges]
 
-    def write(self, account, charges: list[ChargeSpec], *, now, opened) -> None:
-        directbill = DirectBillAccount.objects.create(account=account, opened_at=opened)
+    def write(self, account, spec: DirectBillSpec, *, now, opened) -> None:
+        charges = spec.charges
+        directbill = DirectBillAccount.objects.create(
+            account=account, opened_at=opened, phone_number=spec.phone_number
+        )
         billed = [c for c in charges if c.billed]
         statement = None
         if billed:

@@ -1,17 +1,18 @@
 from django.contrib import admin
 
 from facilities.models import Facility, IncarceratedPerson
+from securus.admin_utils import NoDeleteAdmin
 
 
 @admin.register(Facility)
-class FacilityAdmin(admin.ModelAdmin):
+class FacilityAdmin(NoDeleteAdmin):
     list_display = ["name", "state"]
     list_filter = ["state"]
     search_fields = ["name"]
 
 
 @admin.register(IncarceratedPerson)
-class IncarceratedPersonAdmin(admin.ModelAdmin):
+class IncarceratedPersonAdmin(NoDeleteAdmin):
     list_display = ["name", "inmate_number", "facility"]
     list_filter = ["facility"]
     search_fields = ["name", "inmate_number", "facility__name"]  # name: person_name_upper_idx

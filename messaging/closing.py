@@ -27,7 +27,9 @@ class MessagingCloser:
         return ServicePreview(
             service=self.service,
             title=self.title,
-            headline=f"{stamps} {plural} forfeited." if stamps else "Closed. No stamps left.",
+            headline=f"{stamps} unused {plural} will be forfeited."
+            if stamps
+            else "Will be closed. No stamps left.",
             details=["Stamps cannot be refunded or moved to another account."] if stamps else [],
             report={"stamps_forfeited": stamps},
             data=MessagingData(stamps=stamps),

@@ -16,7 +16,9 @@ class StampEntry(models.Model):
     account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="stamp_entries")
     created_at = models.DateTimeField(default=timezone.now)
     kind = models.CharField(max_length=10, choices=Kind.choices)
-    stamps = models.IntegerField(help_text="Signed: purchases positive, use and forfeit negative.")
+    stamps = models.IntegerField(
+        help_text="Stamps bought are positive; stamps used or forfeited are negative."
+    )
 
     class Meta:
         verbose_name_plural = "stamp entries"

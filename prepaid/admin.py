@@ -4,6 +4,7 @@ from django.db.models import Sum
 from prepaid.models import Call, Enrolment, LedgerEntry, Payment, PhoneNumber, PrepaidAccount
 from securus.admin_utils import ReadOnlyAdmin, ReadOnlyInline, money_column
 from securus.money import dollars
+from securus.phones import display_phone
 
 
 class PhoneNumberInline(ReadOnlyInline):
@@ -40,7 +41,7 @@ class PrepaidAccountAdmin(ReadOnlyAdmin):
 
 @admin.register(PhoneNumber)
 class PhoneNumberAdmin(admin.ModelAdmin):
-    list_display = ["number", "prepaid_account", "account"]
+    list_display = ["phone", "prepaid_account", "account"]
     search_fields = ["number", "prepaid_account__account__name"]
     list_select_related = ["prepaid_account__account"]
     raw_id_fields = ["prepaid_account"]
@@ -48,6 +49,10 @@ class PhoneNumberAdmin(admin.ModelAdmin):
     @admin.display(description="account", ordering="prepaid_account__account__name")
     def account(self, obj):
         return obj.prepaid_account.account
+
+    @admin.display(description="number", ordering="number")
+    def phone(self, obj):
+        return display_phone(obj.number)
 
 
 @admin.register(Payment)

@@ -132,26 +132,17 @@ class PrepaidCloser:
         )
         refunds = allocate_refund(prepaid, refund_total, local_today(now))
 
-        details = [f"Balance now: {dollars(balance)}."]
-        if pending_cents:
-            details.append(
-                f"Calls from the last 24 hours not yet charged: {dollars(pending_cents)}; "
-                f"{dollars(deducted)} is taken from the balance before the refund."
-            )
-        for kind in sorted(active):
-            details.append(f"{Enrolment.Kind(kind).label} stops immediately.")
+        # The money (balance, last day's calls, refund) is shown once, in the plan's money summary; the
+        # service card says only what happens to the service itself.
+        details = [f"{Enrolment.Kind(kind).label} stops immediately." for kind in sorted(active)]
         details.append("The phone numbers on this account can no longer be called with this balance.")
         warnings = []
         if pending_cents > deducted:
             warnings.append(
                 f"Recent calls cost more than your balance; the {dollars(pending_cents - deducted)} "
-                "difference is not charged to you."
+                "difference will not be charged to you."
             )
-        headline = (
-            f"Closed. {dollars(refund_total)} refunded."
-            if refund_total
-            else "Closed. No balance left to refund."
-        )
+        headline = "Your prepaid calling account will be closed."
         report = {
             "closed": True,
             "balance_before": format_cents(balance),

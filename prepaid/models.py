@@ -31,7 +31,10 @@ class PhoneNumber(models.Model):
     prepaid_account = models.ForeignKey(
         PrepaidAccount, on_delete=models.CASCADE, related_name="phone_numbers"
     )
-    number = models.CharField(max_length=16, help_text="E.164, e.g. +12145550100")
+    number = models.CharField(
+        max_length=16,
+        help_text="A phone number this balance pays calls to, stored as +1 and ten digits (+12145550100).",
+    )
 
     class Meta:
         constraints = [
@@ -70,7 +73,11 @@ class Payment(models.Model):
     card_fingerprint = models.CharField(
         max_length=64, blank=True, help_text="Identifies the card across charges without its number."
     )
-    stripe_charge_id = models.CharField(max_length=64, blank=True, help_text="Charge or payment intent id.")
+    stripe_charge_id = models.CharField(
+        max_length=64,
+        blank=True,
+        help_text="Stripe's reference for this charge: a card refund is sent against it.",
+    )
 
     class Meta:
         constraints = [
@@ -151,7 +158,9 @@ class LedgerEntry(models.Model):
     prepaid_account = models.ForeignKey(PrepaidAccount, on_delete=models.PROTECT, related_name="ledger")
     created_at = models.DateTimeField(default=timezone.now)
     kind = models.CharField(max_length=12, choices=Kind.choices)
-    amount_cents = models.IntegerField(help_text="Signed: credit positive, debit negative.")
+    amount_cents = models.IntegerField(
+        help_text="Money added (payments) is positive; money taken (calls, refunds) is negative."
+    )
     payment = models.OneToOneField(Payment, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     call = models.OneToOneField(Call, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     refund = models.OneToOneField(

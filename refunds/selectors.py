@@ -21,6 +21,8 @@ NEXT_STEP = {
     Refund.Status.CHECK_RETURNED: "USPS returned your check. Please call customer care to update your address.",
 }
 
+_CHECK_SENT = {Refund.Status.CHECK_MAILED, Refund.Status.CHECK_VOIDED, Refund.Status.CHECK_RETURNED}
+
 
 def tracking_page(*, deletion_id: int) -> dict | None:
     deletion = deletion_model().objects.filter(pk=deletion_id).first()
@@ -39,7 +41,12 @@ def tracking_page(*, deletion_id: int) -> dict | None:
         else:
             check = getattr(refund, "check_payment", None)
             # City and state only: the tracking link must not reveal a street address.
-            route = f"Check mailed to {check.city}, {check.state}" if check and check.city else "Mailed check"
+            # "will be mailed" until USPS has it: the page must not say it went before it did.
+            verb = "mailed" if refund.status in _CHECK_SENT else "will be mailed"
+            if check and check.city:
+                route = f"Check {verb} to {check.city}, {check.state}"
+            else:
+                route = f"Check {verb}" if verb == "mailed" else "Check to be mailed"
         rows.append(
             {
                 "refund": refund,

@@ -29,6 +29,15 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
+class NoDeleteAdmin(admin.ModelAdmin):
+    """Accounts of a service, their bills and schedules, facilities: closed or ended by their service (by its
+    rules, with an audit row), never deleted here. The rows that protect them would only refuse a Delete,
+    so neither Delete nor "Delete selected" is offered."""
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class ReadOnlyInline(admin.TabularInline):
     extra = 0
     can_delete = False

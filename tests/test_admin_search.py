@@ -4,7 +4,7 @@ ZIP code and the incarcerated person's name, in care.search and on the admin's a
 import pytest
 from django.urls import reverse
 
-from care.search import parse_phone, search_account_ids
+from care.search import matched_phones, parse_phone, search_account_ids
 from tests import factories
 from tests.care_helpers import caller_account
 
@@ -110,3 +110,39 @@ def test_search_uses_the_trigram_and_prefix_indexes(db):
     assert "account_name_upper_trgm" in plan
     plan = Account.objects.filter(phone__endswith="5550101").explain()
     assert "account_phone_trgm" in plan
+
+
+@pytest.mark.parametrize("term", ["Diaz, Ana", "diaz,ana", "Ana Dias", "Anna Diaz", "75201-4321"])
+def test_last_first_close_misspellings_and_zip_plus_four_find_the_account(crowd, term):
+    assert search_account_ids(term) == [crowd.pk]
+
+
+def test_a_different_name_is_not_close_enough(crowd):
+    assert search_account_ids("Bea Lopez") == []
+
+
+def test_the_number_that_matched_is_reported_for_each_account(crowd):
+    own = factories.AccountFactory(phone="+12145550101", name="Own Phone Holder")
+    ids = search_account_ids("(214) 555-0101")
+    assert set(ids) == {crowd.pk, own.pk}
+    assert matched_phones(ids, "(214) 555-0101") == {crowd.pk: "+12145550101", own.pk: "+12145550101"}
+    assert matched_phones(ids, "555-0101") == {crowd.pk: "+12145550101", own.pk: "+12145550101"}
+    assert matched_phones(ids, "Ana Diaz") == {}
+
+
+def test_a_direct_bill_number_finds_its_account_and_is_erased_at_deletion(crowd):
+    from deletion.models import AccountDeletion
+    from deletion.scenario import load_scenario
+    from deletion.services import delete_account
+
+    billed = load_scenario(
+        data={
+            "account": {"email": "dana@example.com", "name": "Dana Birch"},
+            "directbill": {"phone_number": "(972) 555-0199", "charges": []},
+        }
+    )
+    for said in ["(972) 555-0199", "+19725550199", "555-0199"]:
+        assert search_account_ids(said) == [billed.pk]
+        assert matched_phones([billed.pk], said) == {billed.pk: "+19725550199"}
+    delete_account(billed, actor=None, channel=AccountDeletion.Channel.PHONE)
+    assert search_account_ids("(972) 555-0199") == []

@@ -39,10 +39,15 @@ def test_delete_account_from_sign_in_to_receipt(page, browser_site):
     expect(summary).to_contain_text("Visa ending in 4242")
     expect(page.get_by_text("can never open a new Securus Online account")).to_be_visible()
 
-    # Without the checkbox nothing happens, and the reason sits next to the box.
+    # Without the checkbox nothing happens: the summary at the top takes focus and says so once, and
+    # the reason also sits next to the box.
     page.get_by_label("Your password").fill(PASSWORD)
     page.get_by_role("button", name="Delete Account").click()
-    expect(page.locator("#id_understand_error")).to_contain_text("Nothing has been deleted")
+    summary = page.get_by_test_id("error-summary")
+    expect(summary).to_be_focused()
+    expect(summary).to_contain_text("Tick this box to show you understand")
+    expect(page.get_by_text("Nothing has been deleted.")).to_have_count(1)
+    expect(page.locator("#id_understand_error")).to_contain_text("Tick this box")
     assert Account.objects.get(pk=account.pk).status == Account.Status.ACTIVE
 
     page.get_by_label("Your password").fill(PASSWORD)

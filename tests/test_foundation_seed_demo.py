@@ -1,15 +1,21 @@
 """`seed_demo` loads one account per rule and is idempotent: a second run creates nothing."""
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 from django.apps import apps
 from django.contrib.auth import get_user_model
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from accounts.models import Account
 from deletion.demo import ADMIN_EMAIL, DEMO_PASSWORD, DEMO_SCENARIOS
 from messaging.models import StampEntry
 
 pytestmark = pytest.mark.django_db
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def _row_counts():
@@ -70,3 +76,36 @@ def test_a_retired_demo_email_is_skipped(capsys):
     call_command("seed_demo")
     assert "skipped wu@demo.securus.test (retired)" in capsys.readouterr().out
     assert not get_user_model().objects.filter(email="wu@demo.securus.test").exists()
+
+
+def test_reset_refuses_outside_debug(settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="only with DEBUG=true"):
+        call_command("seed_demo", "--reset")
+    assert not get_user_model().objects.filter(email=ADMIN_EMAIL).exists()
+
+
+def _manage(*args, db_path, check=True):
+    env = {
+        **os.environ,
+        "DEBUG": "true",
+        "SECRET_KEY": "demo-reset-test",
+        "DATABASE_URL": f"sqlite:///{db_path}",
+        "CELERY_DATA_DIR": str(db_path.parent / "celery"),
+    }
+    env.pop("REDIS_URL", None)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, check=check
+    )
+
+
+def test_reset_starts_the_laptop_demo_over_after_a_deletion(tmp_path):
+    """On the laptop database: delete a demo account, then --reset brings every demo account back."""
+    db = tmp_path / "demo.sqlite3"
+    _manage("migrate", "--noinput", db_path=db)
+    _manage("seed_demo", db_path=db)
+    _manage("delete_account", "card@demo.securus.test", "--channel", "phone", db_path=db)
+    assert "skipped card@demo.securus.test (retired)" in _manage("seed_demo", db_path=db).stdout
+    out = _manage("seed_demo", "--reset", db_path=db).stdout
+    assert "database emptied and migrated" in out
+    assert "created card@demo.securus.test" in out and f"created {ADMIN_EMAIL} (superuser)" in out

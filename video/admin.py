@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from securus.admin_utils import ReadOnlyAdmin, money_column
+from securus.admin_utils import NoDeleteAdmin, ReadOnlyAdmin, money_column
 from video.models import Session, Subscription, UnsubscribeAnswer, UnsubscribeReason
 
 
@@ -43,7 +43,7 @@ class SessionAdmin(ReadOnlyAdmin):
 
 
 @admin.register(UnsubscribeReason)
-class UnsubscribeReasonAdmin(admin.ModelAdmin):
+class UnsubscribeReasonAdmin(NoDeleteAdmin):
     list_display = ["label", "code", "position", "needs_text", "active"]
     list_editable = ["position", "active"]
     list_filter = ["active"]

@@ -59,7 +59,7 @@ class VideoCloser:
         return ServicePreview(
             service=self.service,
             title=self.title,
-            headline="Sessions voided and subscriptions ended, without refund.",
+            headline="Visits will be voided and subscriptions ended, without refund.",
             details=details,
             warnings=warnings,
             report={"sessions_voided": session_count, "subscriptions_cancelled": len(open_subs)},

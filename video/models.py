@@ -91,7 +91,9 @@ class UnsubscribeReason(models.Model):
     code = models.SlugField(max_length=32, unique=True)
     label = models.CharField(max_length=120)
     position = models.PositiveSmallIntegerField(default=0)
-    needs_text = models.BooleanField(default=False, help_text="'Other': asks for the reason in words.")
+    needs_text = models.BooleanField(
+        default=False, help_text="Ask the person to write their reason in their own words (used for 'Other')."
+    )
     active = models.BooleanField(default=True)
     # Stripe's cancellation_details.feedback accepts only these values; the label goes in its comment.
     stripe_feedback = models.CharField(

@@ -13,11 +13,6 @@ urlpatterns = [
         name="unsubscribe_confirm",
     ),
     path(
-        "subscriptions/<int:subscription_id>/unsubscribe/complete/",
-        views.unsubscribe_complete,
-        name="unsubscribe_complete",
-    ),
-    path(
         "subscriptions/<int:subscription_id>/unsubscribe/done/",
         views.unsubscribe_done,
         name="unsubscribe_done",

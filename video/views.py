@@ -1,4 +1,4 @@
-"""VideoConnect pages: subscribe, the three Unsubscribe steps, resume, cancel a session. Logic lives in
+"""VideoConnect pages: subscribe, the two Unsubscribe steps, resume, cancel a session. Logic lives in
 subscriptions.py and sessions.py; another person's subscription or session id answers 404."""
 
 from django.contrib import messages
@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.models import Account
 from facilities.models import Facility
+from securus.cards import card_label
 from securus.money import dollars
 
 from . import sessions as session_service
@@ -20,7 +21,7 @@ from .models import Session, Subscription, UnsubscribeReason
 
 HOME = "deletion:home"
 # Test cards the local demo offers in place of Stripe.js (which cannot load offline).
-DEMO_CARDS = [("tok_visa", "Visa ending 4242"), ("tok_mastercard", "Mastercard ending 4444")]
+DEMO_CARDS = [("tok_visa", card_label("visa", "4242")), ("tok_mastercard", card_label("mastercard", "4444"))]
 
 
 def _account(request) -> Account:
@@ -87,6 +88,12 @@ def subscribe(request):
     )
 
 
+def _still_enrolled(request, sub):
+    """'Stay Enrolled' from either step: one message, back to My Account, the subscription untouched."""
+    messages.success(request, f"You are still enrolled in VideoConnect Unlimited at {sub.facility}.")
+    return redirect(HOME)
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def unsubscribe(request, subscription_id):
@@ -104,7 +111,7 @@ def unsubscribe(request, subscription_id):
         other_text = request.POST.get("other_text", "")
         if chosen is None:
             if stay:
-                return redirect(HOME)
+                return _still_enrolled(request, sub)
             error = "Please choose a reason before you unsubscribe."
         else:
             try:
@@ -113,11 +120,11 @@ def unsubscribe(request, subscription_id):
                 )
             except service.VideoError as exc:
                 if stay:
-                    return redirect(HOME)
+                    return _still_enrolled(request, sub)
                 error = exc.message
             else:
                 if stay:
-                    return redirect(HOME)
+                    return _still_enrolled(request, sub)
                 return redirect(f"{reverse('video:unsubscribe_confirm', args=[sub.pk])}?answer={answer.pk}")
     return render(
         request,
@@ -127,37 +134,19 @@ def unsubscribe(request, subscription_id):
     )
 
 
-def _answer_or_restart(request, sub):
+@login_required
+@require_http_methods(["GET", "POST"])
+def unsubscribe_confirm(request, subscription_id):
+    """Step 2, the warning: what ends and when. POST "Complete Cancellation" ends it at the period's end."""
+    sub = _subscription(request, subscription_id)
+    if not service.is_cancellable(sub):
+        # Already cancelled (a repeated POST, a second tab): nothing more to do.
+        return redirect("video:unsubscribe_done", sub.pk) if service.is_resumable(sub) else redirect(HOME)
     answer = service.pending_answer(
         subscription=sub, answer_id=request.POST.get("answer") or request.GET.get("answer")
     )
     if answer is None:
         messages.error(request, "Please choose a reason first.")
-    return answer
-
-
-@login_required
-def unsubscribe_confirm(request, subscription_id):
-    """Step 2: what ends, and when (the end of the period already paid for)."""
-    sub = _subscription(request, subscription_id)
-    if not service.is_cancellable(sub):
-        return redirect(HOME)
-    answer = _answer_or_restart(request, sub)
-    if answer is None:
-        return redirect("video:unsubscribe", sub.pk)
-    return render(request, "video/unsubscribe_confirm.html", _step_context(sub, answer=answer))
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def unsubscribe_complete(request, subscription_id):
-    """Step 3: GET shows the last chance to stay; POST "Complete Cancellation" ends it at the period's end."""
-    sub = _subscription(request, subscription_id)
-    if not service.is_cancellable(sub):
-        # Already cancelled (a repeated POST, a second tab): nothing more to do.
-        return redirect("video:unsubscribe_done", sub.pk) if service.is_resumable(sub) else redirect(HOME)
-    answer = _answer_or_restart(request, sub)
-    if answer is None:
         return redirect("video:unsubscribe", sub.pk)
     if request.method == "POST":
         try:
@@ -166,7 +155,7 @@ def unsubscribe_complete(request, subscription_id):
             messages.error(request, exc.message)
         else:
             return redirect("video:unsubscribe_done", sub.pk)
-    return render(request, "video/unsubscribe_complete.html", _step_context(sub, answer=answer))
+    return render(request, "video/unsubscribe_confirm.html", _step_context(sub, answer=answer))
 
 
 @login_required
@@ -178,12 +167,11 @@ def unsubscribe_done(request, subscription_id):
 @login_required
 @require_POST
 def unsubscribe_stay(request, subscription_id):
-    """'Stay Enrolled' from any step: back to My Account, the subscription untouched."""
+    """'Stay Enrolled' on the warning page: the reason is kept as "stayed"."""
     sub = _subscription(request, subscription_id)
     answer = service.pending_answer(subscription=sub, answer_id=request.POST.get("answer"))
     service.stay_enrolled(answer=answer)
-    messages.success(request, f"You are still enrolled in VideoConnect Unlimited at {sub.facility}.")
-    return redirect(HOME)
+    return _still_enrolled(request, sub)
 
 
 @login_required

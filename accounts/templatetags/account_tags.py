@@ -4,6 +4,7 @@ from django import template
 
 from securus.cards import card_label
 from securus.money import dollars
+from securus.phones import display_phone
 
 register = template.Library()
 
@@ -18,3 +19,9 @@ def cents(value):
 def card(brand, last4):
     """'visa', '4242' -> 'Visa ending in 4242'."""
     return card_label(brand, last4)
+
+
+@register.filter
+def phone(value):
+    """'+12145550101' -> '(214) 555-0101'."""
+    return display_phone(value)

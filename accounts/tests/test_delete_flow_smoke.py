@@ -17,7 +17,7 @@ def test_preview_confirm_receipt(card_account, client_for, django_capture_on_com
     html = page.content.decode()
     assert "$23.80" in html  # $25.00 balance less $1.20 of calls from the last 24 hours
     assert "Visa ending in 4242" in html
-    assert "12 stamps forfeited" in html
+    assert "12 unused stamps will be forfeited" in html
     fingerprint = re.search(r'name="fingerprint" value="(\w+)"', html)[1]
 
     with django_capture_on_commit_callbacks(execute=True):

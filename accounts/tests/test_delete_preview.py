@@ -84,9 +84,12 @@ def test_confirming_an_address_that_changed_meanwhile_confirms_nothing(db, froze
 def test_every_service_is_explained(db, frozen):
     account = make_account(**{k: v for k, v in EVERYTHING.items()})
     html = signed_in(account).get(reverse("deletion:delete")).content.decode()
-    assert "Direct Bill" in html and "final statement, due 20 days after its date" in html
+    assert "Direct Bill" in html and "due 20 days after its date" in html
+    # What may still be billed, and where the final statement goes.
+    assert "may still be billed: $3.10 so far" in html
+    assert f"final statement will be emailed to {account.user.email}" in html
     assert "$50.00" in html and "stays in their account" in html  # debit deposits stay
-    assert "12 stamps forfeited" in html
+    assert "12 unused stamps will be forfeited" in html
     assert "Cancel visit" in html and "John Roe" in html
     session_id = re.search(r'data-session="(\d+)"', html)[1]
     assert reverse("video:cancel_session", args=[session_id]) in html
@@ -103,5 +106,5 @@ def test_changed_account_shows_the_new_preview(card_account, client_for):
     assert response.status_code == 409
     html = response.content.decode()
     assert "Your account changed while you were reading" in html
-    assert "17 stamps forfeited" in html
+    assert "17 unused stamps will be forfeited" in html
     assert not AccountDeletion.objects.exists()

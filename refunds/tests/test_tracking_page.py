@@ -31,7 +31,8 @@ def test_shows_each_refund_route_status_and_timeline(client, fake_stripe):
     page = response.content.decode()
     assert "$40.00" in page and "$12.34" in page
     assert "Visa ending in 4242" in page
-    assert "Check mailed to Dallas, TX" in page
+    # Queued, not yet in the mail: the page promises, it does not claim.
+    assert "Check will be mailed to Dallas, TX" in page and "Check mailed to" not in page
     assert "12 Oak St" not in page and "75201" not in page
     assert "Replaced by a check" in page and "the card has expired" in page
     assert page.count('<li class="done">') == 5  # pending, failed, replaced + two check_queued
@@ -87,3 +88,12 @@ def test_the_link_does_not_expire_while_a_refund_is_open(client):
     path = tracking_path(deletion.pk)
     with time_machine.travel(timezone.now() + timedelta(days=800), tick=False):
         assert client.get(path).status_code == 200
+
+
+def test_a_check_reads_mailed_only_once_it_is_mailed(client):
+    deletion = make_deletion()
+    check = make_check_refund(deletion=deletion, amount_cents=1234)
+    assert "Check will be mailed to Dallas, TX" in client.get(tracking_path(deletion.pk)).content.decode()
+    Refund.objects.filter(pk=check.pk).update(status=Refund.Status.CHECK_MAILED)
+    page = client.get(tracking_path(deletion.pk)).content.decode()
+    assert "Check mailed to Dallas, TX" in page and "will be mailed" not in page

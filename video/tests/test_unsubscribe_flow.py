@@ -1,4 +1,5 @@
-"""The three Unsubscribe steps through the pages, against the fake Stripe server."""
+"""The two Unsubscribe steps (reason, then the warning with Complete Cancellation) through the pages,
+against the fake Stripe server."""
 
 import pytest
 from django.test import Client
@@ -17,7 +18,8 @@ def step1(sub):
 
 
 def complete(sub):
-    return reverse("video:unsubscribe_complete", args=[sub.pk])
+    """Step 2, the warning page: GET shows it, POST is "Complete Cancellation"."""
+    return reverse("video:unsubscribe_confirm", args=[sub.pk])
 
 
 def stripe_updates(fake, sub):
@@ -63,12 +65,12 @@ def test_full_flow_cancels_at_period_end_with_the_reason_as_stripe_feedback(
 
     page2 = member.get(r1.url).content.decode()
     paid_through = before["current_period_end"].astimezone().strftime("%B %-d, %Y")
-    assert paid_through in page2 and "no refund" in page2
-    assert snapshot(subscribed) == before  # step 2 changes nothing
-
-    page3 = member.get(f"{complete(subscribed)}?answer={answer.pk}").content.decode()
-    assert "Complete Cancellation" in page3 and "Stay Enrolled" in page3
-    assert snapshot(subscribed) == before
+    # The warning page holds the facts and both choices: one click from here cancels, one stays.
+    assert paid_through in page2 and "None: the subscription will not renew" in page2
+    assert "None, for the monthly fee" in page2
+    assert "Complete Cancellation" in page2 and "Stay Enrolled" in page2
+    assert "Continue to cancel" not in page2
+    assert snapshot(subscribed) == before  # showing the warning changes nothing
 
     r3 = member.post(complete(subscribed), {"answer": answer.pk})
     assert r3.url == reverse("video:unsubscribe_done", args=[subscribed.pk])
@@ -85,7 +87,7 @@ def test_full_flow_cancels_at_period_end_with_the_reason_as_stripe_feedback(
     assert paid_through in done and "Resume" in done
 
 
-@pytest.mark.parametrize("step", [1, 2, 3])
+@pytest.mark.parametrize("step", [1, 2])
 def test_stay_enrolled_from_each_step_changes_nothing_and_keeps_the_answer(
     member, subscribed, reasons, fake_stripe, step
 ):
@@ -96,8 +98,7 @@ def test_stay_enrolled_from_each_step_changes_nothing_and_keeps_the_answer(
     else:
         member.post(step1(subscribed), {"action": "continue", "reason": "too_expensive"})
         answer = UnsubscribeAnswer.objects.get()
-        if step == 3:
-            member.get(f"{complete(subscribed)}?answer={answer.pk}")
+        member.get(f"{complete(subscribed)}?answer={answer.pk}")
         response = member.post(reverse("video:unsubscribe_stay", args=[subscribed.pk]), {"answer": answer.pk})
     assert response.status_code == 302 and response.url == reverse("deletion:home")
     assert snapshot(subscribed) == before
@@ -105,9 +106,22 @@ def test_stay_enrolled_from_each_step_changes_nothing_and_keeps_the_answer(
     answer = UnsubscribeAnswer.objects.get()
     assert (answer.reason.code, answer.outcome) == ("too_expensive", "stayed")
     assert answer.decided_at is not None
+    # The same words whichever page "Stay Enrolled" was pressed on.
+    home = member.get(response.url).content.decode()
+    assert f"You are still enrolled in VideoConnect Unlimited at {subscribed.facility}." in home
 
 
-def test_forged_step3_without_a_reason_changes_nothing(member, subscribed, reasons, fake_stripe):
+def test_stay_enrolled_without_a_reason_says_the_same(member, subscribed, reasons):
+    response = member.post(step1(subscribed), {"action": "stay"}, follow=True)
+    assert f"You are still enrolled in VideoConnect Unlimited at {subscribed.facility}." in (
+        response.content.decode()
+    )
+    assert not UnsubscribeAnswer.objects.exists()
+
+
+def test_forged_complete_cancellation_without_a_reason_changes_nothing(
+    member, subscribed, reasons, fake_stripe
+):
     before = snapshot(subscribed)
     for data in ({}, {"answer": ""}, {"answer": "999999"}, {"answer": "x"}):
         response = member.post(complete(subscribed), data)
@@ -128,8 +142,7 @@ def test_another_users_subscription_is_404_and_unchanged(subscribed, reasons, fa
     stranger.login(username=AccountFactory().user.email, password=PASSWORD)
     assert stranger.get(step1(subscribed)).status_code == 404
     assert stranger.post(step1(subscribed), {"action": "continue", "reason": "quality"}).status_code == 404
-    confirm = reverse("video:unsubscribe_confirm", args=[subscribed.pk])
-    assert stranger.get(f"{confirm}?answer={answer.pk}").status_code == 404
+    assert stranger.get(f"{complete(subscribed)}?answer={answer.pk}").status_code == 404
     assert stranger.post(complete(subscribed), {"answer": answer.pk}).status_code == 404
     assert (
         stranger.post(
@@ -144,7 +157,7 @@ def test_another_users_subscription_is_404_and_unchanged(subscribed, reasons, fa
     assert stripe_updates(fake_stripe, subscribed) == []
 
 
-def test_step3_posted_twice_cancels_once(member, subscribed, reasons, fake_stripe):
+def test_complete_cancellation_posted_twice_cancels_once(member, subscribed, reasons, fake_stripe):
     member.post(step1(subscribed), {"action": "continue", "reason": "not_using"})
     answer = UnsubscribeAnswer.objects.get()
     member.post(complete(subscribed), {"answer": answer.pk})

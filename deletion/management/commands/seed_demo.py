@@ -1,6 +1,10 @@
+from pathlib import Path
+
+from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand
-from django.db import transaction
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection, transaction
 
 from accounts.models import RetiredEmail, canonical_email
 from deletion.demo import ADMIN_EMAIL, ADMIN_PASSWORD, DEMO_SCENARIOS
@@ -15,10 +19,41 @@ def _taken(email):
     return None
 
 
-class Command(BaseCommand):
-    help = "Load the demo accounts (README); an email that exists or was retired is skipped, so it is idempotent."
+def _empty_database():
+    """Start the demo over. A deleted demo account cannot be removed row by row (its refunds, ledgers and
+    the append-only audit trail keep it), so the whole demo database goes and is migrated afresh."""
+    if connection.vendor == "sqlite":
+        path = Path(connection.settings_dict["NAME"])
+        connection.close()
+        path.unlink(missing_ok=True)
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
+        connection.close()
 
-    def handle(self, *args, **options):
+
+class Command(BaseCommand):
+    help = (
+        "Load the demo accounts (README); an email that exists or was retired is skipped, so it is idempotent. "
+        "--reset empties the database first (DEBUG only) to start the demo over."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--reset",
+            action="store_true",
+            help="Empty the whole database, migrate, load the beat schedule, then the demo accounts. "
+            "Refused unless DEBUG is true: it is for the laptop demo, never a real database.",
+        )
+
+    def handle(self, *args, reset=False, **options):
+        if reset:
+            if not settings.DEBUG:
+                raise CommandError("--reset empties the whole database: it runs only with DEBUG=true.")
+            _empty_database()
+            call_command("migrate", interactive=False, verbosity=0)
+            call_command("setup_schedule", verbosity=0)
+            self.stdout.write("database emptied and migrated")
         for scenario in DEMO_SCENARIOS:
             email = scenario["account"]["email"]
             if reason := _taken(email):
