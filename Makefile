@@ -13,7 +13,7 @@ TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 # (the site alone, for the Docker image). After changing pyproject.toml, run `make lock`.
 LOCK_FLAGS := --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links
 
-.PHONY: install run reset-demo screenshots test bench lint fmt lock audit
+.PHONY: install run reset-demo screenshots test soak bench lint fmt lock audit
 
 $(STAMP): requirements-dev.lock
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -60,8 +60,21 @@ test: export EMAIL_URL ?= consolemail://
 test: $(STAMP)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
+# The soak (minutes): SOAK_ACCOUNTS accounts deleted on the site by SOAK_CLIENTS clients, then reconciled.
+soak: export SECRET_KEY ?= test-only-secret-key
+soak: export RETIRED_EMAIL_KEY ?= test-only-retired-email-key
+soak: export DATABASE_URL ?= $(TEST_DATABASE_URL)
+soak: export REDIS_URL ?= $(TEST_REDIS_URL)
+soak: export EMAIL_URL ?= consolemail://
+soak: $(STAMP)
+	$(BIN)/pytest -m soak -q -s -p no:randomly tests/test_soak.py $(PYTEST_ARGS)
+
+# `make bench ONLY=directbill,checkrun` runs a subset; sizes and the database name (BENCH_DB, default
+# securus_bench, dropped and created again) are read from the environment: see scripts/bench.py.
 bench: export SECRET_KEY ?= bench-only-secret-key
-bench: export DATABASE_URL ?= $(TEST_DATABASE_URL)
+bench: export RETIRED_EMAIL_KEY ?= bench-only-retired-email-key
+bench: export BENCH_DB ?= securus_bench
+bench: export ONLY ?=
 bench: $(STAMP)
 	$(BIN)/python scripts/bench.py
 

@@ -26,8 +26,8 @@ def family_account_required(view):
         if request.user.is_staff:
             messages.info(request, "Staff accounts have no family account page. Use the admin instead.")
             return redirect("admin:index")
-        account = Account.objects.filter(user=request.user, status=Account.Status.ACTIVE).first()
-        if account is None:
+        account = getattr(request.user, "account", None)  # loaded with the user (AccountBackend)
+        if account is None or account.status != Account.Status.ACTIVE:
             logout(request)
             messages.error(request, "There is no active Securus Online account for this sign-in.")
             return redirect("accounts:login")
@@ -47,7 +47,7 @@ def signup(request):
         with transaction.atomic():
             user = User.objects.create_user(data["email"], data["password1"], name=data["name"])
             Account.objects.create(user=user, name=data["name"])
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        login(request, user, backend="accounts.backends.AccountBackend")
         messages.success(request, "Your account is ready. Add your mailing address in My Settings.")
         return redirect("accounts:settings")
     return render(request, "registration/signup.html", {"form": form})

@@ -18,7 +18,7 @@ from deletion.models import AccountDeletion
 from deletion.services import plan_deletion
 from refunds.admin import CheckAdmin
 from refunds.models import Check, Refund
-from securus.admin_utils import ReadOnlyAdmin, ReadOnlyInline, money_column
+from securus.admin_utils import CappedCountPaginator, ReadOnlyAdmin, ReadOnlyInline, money_column
 from securus.cards import card_label
 from securus.phones import display_phone
 
@@ -103,8 +103,10 @@ class AccountAdmin(admin.ModelAdmin):
     )
     list_select_related = ["user", "address"]
     raw_id_fields = ["user"]
-    date_hierarchy = "created_at"
+    # No date_hierarchy: its year links read every account's created_at (400 ms over a million accounts).
     show_full_result_count = False  # a count of a million rows on every search is not worth it
+    paginator = CappedCountPaginator
+    list_per_page = 25  # agents search while the caller waits; a short page renders four times faster
     readonly_fields = ["user", "name", "phone", "status", "created_at", "deleted_at"]
     inlines = [AddressInline, DeletionInline, RefundInline]
     change_form_template = "admin/accounts/account/change_form.html"

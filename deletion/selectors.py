@@ -3,7 +3,7 @@
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db.models import OuterRef, Subquery, Sum
+from django.db.models import Exists, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
 from accounts.models import Account
@@ -52,74 +52,75 @@ class AccountOverview:
     stamps: int | None = None
 
 
-def _prepaid_card(account: Account) -> PrepaidCard | None:
-    last = Payment.objects.filter(prepaid_account=OuterRef("pk")).order_by("-created_at", "-pk")
-    balance = (
-        LedgerEntry.objects.filter(prepaid_account=OuterRef("pk"))
-        .order_by()
-        .values("prepaid_account")
-        .annotate(t=Sum("amount_cents"))
-        .values("t")
+def _sum(queryset, field: str):
+    """A correlated SUM of `field` over `queryset` (already filtered on OuterRef), NULL when empty."""
+    return Subquery(
+        queryset.order_by().annotate(_one=Value(1)).values("_one").annotate(t=Sum(field)).values("t")[:1]
     )
-    prepaid = (
-        PrepaidAccount.objects.filter(account=account)
-        .annotate(
-            balance=Coalesce(Subquery(balance), 0),
-            last_method=Subquery(last.values("method")[:1]),
-            last_brand=Subquery(last.values("card_brand")[:1]),
-            last_last4=Subquery(last.values("card_last4")[:1]),
-            last_at=Subquery(last.values("created_at")[:1]),
-        )
-        .first()
+
+
+def _overview_row(account: Account) -> Account:
+    """Everything the service cards show, but the lists, in one statement: each service's figures are
+    correlated subqueries on the account row (served by the ledgers' account indexes)."""
+    mine = OuterRef("pk")
+    last = Payment.objects.filter(prepaid_account__account=mine).order_by("-created_at", "-pk")
+    prepaid = PrepaidAccount.objects.filter(account=mine)
+    enrolled = Enrolment.objects.filter(prepaid_account__account=mine, ended_at__isnull=True)
+    directbill = DirectBillAccount.objects.filter(account=mine)
+    charges = Charge.objects.filter(directbill_account__account=mine)
+    next_due = Statement.objects.filter(directbill_account__account=mine, charges__paid=False).order_by(
+        "due_date"
     )
-    if prepaid is None:
+    return Account.objects.annotate(
+        prepaid_id=Subquery(prepaid.values("pk")[:1]),
+        prepaid_status=Subquery(prepaid.values("status")[:1]),
+        balance=Coalesce(_sum(LedgerEntry.objects.filter(prepaid_account__account=mine), "amount_cents"), 0),
+        last_method=Subquery(last.values("method")[:1]),
+        last_brand=Subquery(last.values("card_brand")[:1]),
+        last_last4=Subquery(last.values("card_last4")[:1]),
+        last_at=Subquery(last.values("created_at")[:1]),
+        autopay=Exists(enrolled.filter(kind=Enrolment.Kind.AUTOPAY)),
+        textpay=Exists(enrolled.filter(kind=Enrolment.Kind.TEXTPAY)),
+        directbill_id=Subquery(directbill.values("pk")[:1]),
+        directbill_status=Subquery(directbill.values("status")[:1]),
+        directbill_phone=Subquery(directbill.values("phone_number")[:1]),
+        due=Coalesce(_sum(charges.filter(statement__isnull=False, paid=False), "amount_cents"), 0),
+        unbilled=Coalesce(_sum(charges.filter(statement__isnull=True), "amount_cents"), 0),
+        next_due=Subquery(next_due.values("due_date")[:1]),
+        stamps=_sum(StampEntry.objects.filter(account=mine), "stamps"),
+    ).get(pk=account.pk)
+
+
+def _prepaid_card(row) -> PrepaidCard | None:
+    if row.prepaid_id is None:
         return None
-    enrolments = Enrolment.objects.filter(prepaid_account=prepaid, ended_at__isnull=True).order_by("kind")
-    numbers = PhoneNumber.objects.filter(prepaid_account=prepaid).order_by("number")
-    is_card = prepaid.last_method in (PaymentMethod.CARD, PaymentMethod.CARD_PHONE)
+    numbers = PhoneNumber.objects.filter(prepaid_account_id=row.prepaid_id).order_by("number")
+    is_card = row.last_method in (PaymentMethod.CARD, PaymentMethod.CARD_PHONE)
+    enrolled = [
+        kind
+        for kind, on in ((Enrolment.Kind.AUTOPAY, row.autopay), (Enrolment.Kind.TEXTPAY, row.textpay))
+        if on
+    ]
     return PrepaidCard(
-        status=prepaid.get_status_display(),
-        balance_cents=prepaid.balance,
-        last_method=PaymentMethod(prepaid.last_method).label if prepaid.last_method else "",
-        last_card=card_label(prepaid.last_brand, prepaid.last_last4) if is_card else "",
-        last_paid_at=prepaid.last_at,
-        enrolments=[Enrolment.Kind(e).label for e in enrolments.values_list("kind", flat=True)],
+        status=PrepaidAccount.Status(row.prepaid_status).label,
+        balance_cents=row.balance,
+        last_method=PaymentMethod(row.last_method).label if row.last_method else "",
+        last_card=card_label(row.last_brand, row.last_last4) if is_card else "",
+        last_paid_at=row.last_at,
+        enrolments=[kind.label for kind in enrolled],
         phone_numbers=list(numbers.values_list("number", flat=True)[:20]),
     )
 
 
-def _directbill_card(account: Account) -> DirectBillCard | None:
-    charges = Charge.objects.filter(directbill_account=OuterRef("pk")).order_by().values("directbill_account")
-    next_due = Statement.objects.filter(directbill_account=OuterRef("pk"), charges__paid=False).order_by(
-        "due_date"
-    )
-    directbill = (
-        DirectBillAccount.objects.filter(account=account)
-        .annotate(
-            due=Coalesce(
-                Subquery(
-                    charges.filter(statement__isnull=False, paid=False)
-                    .annotate(t=Sum("amount_cents"))
-                    .values("t")
-                ),
-                0,
-            ),
-            unbilled=Coalesce(
-                Subquery(charges.filter(statement__isnull=True).annotate(t=Sum("amount_cents")).values("t")),
-                0,
-            ),
-            next_due=Subquery(next_due.values("due_date")[:1]),
-        )
-        .first()
-    )
-    if directbill is None:
+def _directbill_card(row) -> DirectBillCard | None:
+    if row.directbill_id is None:
         return None
     return DirectBillCard(
-        status=directbill.get_status_display(),
-        phone_number=directbill.phone_number,
-        due_cents=directbill.due,
-        unbilled_cents=directbill.unbilled,
-        due_date=directbill.next_due if directbill.due else None,
+        status=DirectBillAccount.Status(row.directbill_status).label,
+        phone_number=row.directbill_phone or "",
+        due_cents=row.due,
+        unbilled_cents=row.unbilled,
+        due_date=row.next_due if row.due else None,
     )
 
 
@@ -135,19 +136,15 @@ def _debit_card(account: Account) -> DebitCard | None:
     return DebitCard(deposits=[(r["debit_account__owner__name"], r["total"]) for r in rows])
 
 
-def _stamps(account: Account) -> int | None:
-    summary = StampEntry.objects.filter(account=account).aggregate(total=Sum("stamps"))
-    return None if summary["total"] is None else max(summary["total"], 0)
-
-
 def account_overview(account: Account) -> AccountOverview:
     """One card per service the account has used (video cards come from the video app's template tag)."""
+    row = _overview_row(account)
     return AccountOverview(
         account=account,
-        prepaid=_prepaid_card(account),
-        directbill=_directbill_card(account),
+        prepaid=_prepaid_card(row),
+        directbill=_directbill_card(row),
         debit=_debit_card(account),
-        stamps=_stamps(account),
+        stamps=None if row.stamps is None else max(row.stamps, 0),
     )
 
 

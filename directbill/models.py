@@ -53,6 +53,14 @@ class Statement(models.Model):
                 fields=["directbill_account"], condition=Q(is_final=True), name="statement_one_final"
             ),
         ]
+        indexes = [
+            # email_final_statements: final statements not yet emailed.
+            models.Index(
+                fields=["id"],
+                condition=Q(is_final=True, emailed_at__isnull=True),
+                name="statement_unsent_idx",
+            ),
+        ]
 
     def __str__(self):
         return f"Statement {self.statement_date} ({'final' if self.is_final else 'monthly'})"

@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
 from datetime import date, timedelta
 
-from django.core.mail import send_mail
-from django.db import transaction
-from django.db.models import OuterRef, Subquery
+from django.core.mail import EmailMessage, get_connection
+from django.db import connection, transaction
+from django.db.models import OuterRef, Subquery, Sum
 from django.utils import timezone
 
 from audit.models import AuditEvent
 from audit.services import record as audit_record
-from refunds.retention import DIRECTBILL, release_contact
+from refunds.retention import DIRECTBILL, release_contacts
 from securus.money import dollars
 
 from .models import Charge, ClosureRequest, DirectBillAccount, Statement
@@ -42,46 +41,105 @@ def report_overdue_closures(*, today: date | None = None) -> list[int]:
     return ids
 
 
-def close_due_accounts(*, today: date | None = None, limit: int = 200) -> list[int]:
+def close_due_accounts(*, today: date | None = None, limit: int = 2000) -> list[int]:
     """Close one batch of held requests whose hold has passed. Outstanding money (unbilled charges, and
-    billed charges still unpaid) goes on a final statement dated today, due 20 days later, emailed;
-    nothing outstanding closes the account with no statement. Returns the closed request ids."""
+    billed charges still unpaid) goes on a final statement dated today, due 20 days later; nothing
+    outstanding closes the account with no statement. The statements are emailed afterwards by
+    `email_final_statements`. Returns the closed request ids."""
     today = today or timezone.localdate()
     now = timezone.now()
+    due = today + timedelta(days=FINAL_STATEMENT_DUE_DAYS)
+    if connection.vendor == "postgresql":
+        request_ids = _close_batch_in_one_statement(today=today, due=due, now=now, limit=limit)
+    else:
+        request_ids = _close_batch(today=today, due=due, now=now, limit=limit)
+    if request_ids:
+        log.info("Direct Bill: closed %d accounts", len(request_ids))
+        # Closed with nothing due: nothing more will be sent, so the contact email is not needed for it.
+        release_contacts(
+            deletion_ids=ClosureRequest.objects.filter(
+                pk__in=request_ids, final_statement__isnull=True, deletion__isnull=False
+            ).values_list("deletion_id", flat=True),
+            purpose=DIRECTBILL,
+        )
+    return request_ids
+
+
+# One statement, so the batch costs the same few round trips however large it is: claim the due requests
+# (skipping rows another run holds), sum what each account owes, write the final statements, bill the
+# unbilled charges onto them, close the accounts and the requests.
+_CLOSE_SQL = """
+WITH claimed AS (
+    SELECT id, directbill_account_id FROM {request}
+     WHERE status = 'held' AND close_after <= %(today)s
+     ORDER BY close_after, id LIMIT %(limit)s FOR UPDATE SKIP LOCKED
+), owed AS (
+    SELECT c.directbill_account_id, SUM(c.amount_cents) AS total
+      FROM {charge} c JOIN claimed USING (directbill_account_id)
+     WHERE NOT c.paid GROUP BY c.directbill_account_id
+), final AS (
+    INSERT INTO {statement} (directbill_account_id, statement_date, due_date, total_cents, is_final)
+    SELECT directbill_account_id, %(today)s, %(due)s, total, TRUE FROM owed WHERE total > 0
+    RETURNING id, directbill_account_id
+), billed AS (
+    UPDATE {charge} c SET statement_id = final.id FROM final
+     WHERE c.directbill_account_id = final.directbill_account_id AND c.statement_id IS NULL AND NOT c.paid
+), closed_accounts AS (
+    UPDATE {account} a SET status = 'closed', closed_at = %(now)s FROM claimed
+     WHERE a.id = claimed.directbill_account_id
+)
+UPDATE {request} r SET status = 'closed', closed_at = %(now)s, final_statement_id = final.id
+  FROM claimed LEFT JOIN final USING (directbill_account_id)
+ WHERE r.id = claimed.id
+RETURNING r.id
+"""
+
+
+def _close_batch_in_one_statement(*, today, due, now, limit) -> list[int]:
+    sql = _CLOSE_SQL.format(
+        request=ClosureRequest._meta.db_table,
+        charge=Charge._meta.db_table,
+        statement=Statement._meta.db_table,
+        account=DirectBillAccount._meta.db_table,
+    )
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(sql, {"today": today, "due": due, "now": now, "limit": limit})
+        return sorted(row[0] for row in cursor.fetchall())
+
+
+def _close_batch(*, today, due, now, limit) -> list[int]:
+    """The same with the ORM, for the SQLite laptop demo (no data-modifying WITH there)."""
     with transaction.atomic():
-        requests = list(
+        claimed = list(
             ClosureRequest.objects.filter(status=ClosureRequest.Status.HELD, close_after__lte=today)
             .order_by("close_after", "pk")
-            .select_for_update(skip_locked=True)[:limit]
+            .values_list("pk", "directbill_account_id")[:limit]
         )
-        if not requests:
+        if not claimed:
             return []
-        account_ids = [r.directbill_account_id for r in requests]
-        unbilled = defaultdict(list)
-        outstanding = defaultdict(int)
-        for charge_id, account_id, amount, statement_id in Charge.objects.filter(
-            directbill_account_id__in=account_ids, paid=False
-        ).values_list("pk", "directbill_account_id", "amount_cents", "statement_id"):
-            outstanding[account_id] += amount
-            if statement_id is None:
-                unbilled[account_id].append(charge_id)
-        statements = Statement.objects.bulk_create(
+        request_ids = [pk for pk, _ in claimed]
+        account_ids = [account_id for _, account_id in claimed]
+        outstanding = (
+            Charge.objects.filter(directbill_account_id__in=account_ids, paid=False)
+            .order_by()
+            .values_list("directbill_account_id")
+            .annotate(total=Sum("amount_cents"))
+        )
+        Statement.objects.bulk_create(
             Statement(
                 directbill_account_id=account_id,
                 statement_date=today,
-                due_date=today + timedelta(days=FINAL_STATEMENT_DUE_DAYS),
-                total_cents=outstanding[account_id],
+                due_date=due,
+                total_cents=total,
                 is_final=True,
             )
-            for account_id in account_ids
-            if outstanding[account_id] > 0
+            for account_id, total in outstanding
+            if total > 0
         )
         final_of = Statement.objects.filter(directbill_account=OuterRef("directbill_account"), is_final=True)
-        charge_ids = [c for ids in unbilled.values() for c in ids]
-        Charge.objects.filter(pk__in=charge_ids, statement__isnull=True).update(
-            statement=Subquery(final_of.values("pk")[:1])
-        )
-        request_ids = [r.pk for r in requests]
+        Charge.objects.filter(
+            directbill_account_id__in=account_ids, statement__isnull=True, paid=False
+        ).update(statement=Subquery(final_of.values("pk")[:1]))
         ClosureRequest.objects.filter(pk__in=request_ids).update(
             status=ClosureRequest.Status.CLOSED,
             closed_at=now,
@@ -90,14 +148,6 @@ def close_due_accounts(*, today: date | None = None, limit: int = 200) -> list[i
         DirectBillAccount.objects.filter(pk__in=account_ids).update(
             status=DirectBillAccount.Status.CLOSED, closed_at=now
         )
-        for statement in statements:
-            transaction.on_commit(lambda s=statement.pk: email_final_statement(statement_id=s))
-        # Closed with nothing due: nothing more will be sent, so the contact email is not needed for it.
-        with_statement = {s.directbill_account_id for s in statements}
-        for request in requests:
-            if request.directbill_account_id not in with_statement:
-                release_contact(deletion_id=request.deletion_id, purpose=DIRECTBILL)
-    log.info("Direct Bill: closed %d accounts, %d final statements", len(requests), len(statements))
     return request_ids
 
 
@@ -131,28 +181,56 @@ def end_hold_early(*, closure_ids, actor, reason: str, today: date | None = None
     return changed
 
 
-def email_final_statement(*, statement_id: int) -> None:
-    """Email once (emailed_at is the claim); no contact email left means nothing to send."""
-    statement = Statement.objects.select_related("directbill_account").get(pk=statement_id)
-    request = ClosureRequest.objects.select_related("deletion").filter(final_statement=statement).first()
-    email = request.deletion.contact_email if request and request.deletion else ""
-    if not email:
-        log.warning("final statement %s: no contact email to send it to", statement_id)
-        return
-    if not Statement.objects.filter(pk=statement_id, emailed_at__isnull=True).update(
-        emailed_at=timezone.now()
-    ):
-        return
+def email_final_statements(*, limit: int = 5000) -> int:
+    """Email one batch of final statements not yet emailed, over one mail connection. The claim
+    (emailed_at) commits only once the batch is handed to the mail server, so a failure sends it again
+    next time rather than never. Statements whose deletion kept no email are marked and skipped.
+    Returns how many statements were handled."""
+    with transaction.atomic():
+        rows = list(
+            Statement.objects.filter(is_final=True, emailed_at__isnull=True)
+            .order_by("pk")
+            .select_for_update(skip_locked=True)
+            .values_list("pk", "total_cents", "statement_date", "due_date")[:limit]
+        )
+        if not rows:
+            return 0
+        ids = [row[0] for row in rows]
+        emails = dict(
+            ClosureRequest.objects.filter(final_statement_id__in=ids).values_list(
+                "final_statement_id", "deletion__contact_email"
+            )
+        )
+        Statement.objects.filter(pk__in=ids).update(emailed_at=timezone.now())
+        messages = []
+        for statement_id, total, statement_date, due_date in rows:
+            if email := emails.get(statement_id):
+                messages.append(_final_statement_email(total, statement_date, due_date, email))
+            else:
+                log.warning("final statement %s: no contact email to send it to", statement_id)
+        if messages:
+            get_connection().send_messages(messages)
     # The final statement is the last thing Direct Bill sends: its hold on the contact email ends.
-    release_contact(deletion_id=request.deletion_id, purpose=DIRECTBILL)
+    release_contacts(
+        deletion_ids=ClosureRequest.objects.filter(
+            final_statement_id__in=ids, deletion__isnull=False
+        ).values_list("deletion_id", flat=True),
+        purpose=DIRECTBILL,
+    )
+    return len(rows)
+
+
+def _final_statement_email(
+    total_cents: int, statement_date: date, due_date: date, email: str
+) -> EmailMessage:
     body = "\n\n".join(
         [
             "Hello,",
             f"Your Direct Bill account is now closed. Calls and charges that came in during the closing period "
-            f"add up to {dollars(statement.total_cents)}.",
-            f"Statement date: {statement.statement_date:%B %-d, %Y}. Please pay by {statement.due_date:%B %-d, %Y}.",
+            f"add up to {dollars(total_cents)}.",
+            f"Statement date: {statement_date:%B %-d, %Y}. Please pay by {due_date:%B %-d, %Y}.",
             "This is the last statement for this account.",
             "Securus Online",
         ]
     )
-    send_mail("Your final Direct Bill statement", body, None, [email])
+    return EmailMessage("Your final Direct Bill statement", body, None, [email])

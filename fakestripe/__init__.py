@@ -10,6 +10,8 @@ Python API (tests)::
     fake.add_charge(amount=2500, card_brand="visa", card_last4="4242")  # -> charge dict (id "ch_...")
     fake.fail_next_refund("expired_card")   # or "card_declined", "lost_card", "stolen_card"
     fake.fail_next(2, status=500)      # the next 2 API calls answer HTTP 500 (or 429, 503...)
+    fake.fail_for(3.0, status=500)     # every call answers 500 for the next 3 s, then all is well
+    fake.fail_randomly(0.05, status=500, seed=1)   # 5% of calls answer 500 (0 turns it off)
     fake.timeout_next(seconds=3)       # the next call is processed, then answers only after 3 s
     fake.slow_next(seconds=0.2, count=1)    # the next call answers late but within the client timeout
     fake.refunds / fake.refunds_for("ch_...")   # every refund created, in order

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import random
 import re
 import secrets
 import threading
@@ -158,6 +159,8 @@ class FakeStripe:
             self._renewal_failures: set[str] = set()
             self._declining_cards: set[str] = set()  # payment methods made from tok_chargeDeclined
             self._delays: list[tuple[str, float]] = []
+            self._failing_until: tuple[float, int] | None = None
+            self._failure_rate: tuple[float, int, random.Random] | None = None
 
     # -- the clock -------------------------------------------------------------------------------
     def now(self) -> int:
@@ -202,6 +205,16 @@ class FakeStripe:
         """The cardholder disputed the charge: Stripe refuses refunds of it from now on."""
         with self.lock:
             self.get("charges", charge_id)["disputed"] = True
+
+    def fail_for(self, seconds, status=500):
+        """Every API call answers HTTP `status` for the next `seconds` (an outage), then all is well."""
+        with self.lock:
+            self._failing_until = (time.monotonic() + seconds, status)
+
+    def fail_randomly(self, rate, status=500, seed=0):
+        """Each API call answers HTTP `status` with probability `rate` (0 turns it off); seeded."""
+        with self.lock:
+            self._failure_rate = (rate, status, random.Random(seed)) if rate else None
 
     def timeout_next(self, seconds=5.0):
         """The next call is carried out, but its answer comes only after `seconds` (past the client timeout)."""
@@ -805,8 +818,16 @@ class FakeStripe:
         idempotency as Stripe documents it, parameter validation, then the route."""
         with self.lock:
             self.requests.append((method, path, idempotency_key))
-            if self._http_failures:
-                status = self._http_failures.pop(0)
+            status = self._http_failures.pop(0) if self._http_failures else None
+            if status is None and self._failing_until and time.monotonic() < self._failing_until[0]:
+                status = self._failing_until[1]
+            if (
+                status is None
+                and self._failure_rate
+                and self._failure_rate[2].random() < self._failure_rate[0]
+            ):
+                status = self._failure_rate[1]
+            if status is not None:
                 kind = "rate_limit_error" if status == 429 else "api_error"
                 code = "rate_limit" if status == 429 else None
                 return status, StripeHTTPError(status, kind, "Injected failure.", code=code).body, None, False

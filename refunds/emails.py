@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 
 from securus.cards import card_label
@@ -35,23 +35,33 @@ def _route(refund: Refund) -> str:
 
 def _body(refund: Refund, status: str, note: str) -> str:
     amount = dollars(refund.amount_cents)
-    lines = {
-        Refund.Status.SUBMITTED: f"We have asked your card issuer to return {amount} to {_route(refund)}. "
-        f"Most banks show it between {refund.expected_from:%B %-d} and {refund.expected_to:%B %-d}; "
-        "it can take until your next statement to appear.",
-        Refund.Status.SUCCEEDED: f"The refund of {amount} to {_route(refund)} has been completed.",
-        Refund.Status.REPLACED: f"Your card could not take the refund of {amount} ({note}). "
-        "We will send the money as a check to the address you gave us instead.",
-        Refund.Status.CHECK_PRINTED: f"Your refund check for {amount} has been printed and will be mailed shortly.",
-        Refund.Status.CHECK_MAILED: f"Your refund check for {amount} has been mailed by USPS. "
-        f"Please allow until {refund.expected_to:%B %-d} for it to arrive.",
-        Refund.Status.CHECK_VOIDED: f"Your refund check for {amount} was not cashed in time and has been "
-        "voided. Please contact customer care to have it sent again.",
+    lines = {  # each built only when its status is the one sent
+        Refund.Status.SUBMITTED: lambda: (
+            f"We have asked your card issuer to return {amount} to {_route(refund)}. "
+            f"Most banks show it between {refund.expected_from:%B %-d} and {refund.expected_to:%B %-d}; "
+            "it can take until your next statement to appear."
+        ),
+        Refund.Status.SUCCEEDED: lambda: f"The refund of {amount} to {_route(refund)} has been completed.",
+        Refund.Status.REPLACED: lambda: (
+            f"Your card could not take the refund of {amount} ({note}). "
+            "We will send the money as a check to the address you gave us instead."
+        ),
+        Refund.Status.CHECK_PRINTED: lambda: (
+            f"Your refund check for {amount} has been printed and will be mailed shortly."
+        ),
+        Refund.Status.CHECK_MAILED: lambda: (
+            f"Your refund check for {amount} has been mailed by USPS. "
+            f"Please allow until {refund.expected_to:%B %-d} for it to arrive."
+        ),
+        Refund.Status.CHECK_VOIDED: lambda: (
+            f"Your refund check for {amount} was not cashed in time and has been "
+            "voided. Please contact customer care to have it sent again."
+        ),
     }
     return "\n\n".join(
         [
             "Hello,",
-            lines[status],
+            lines[status](),
             f"You can follow your refund at any time, without signing in: {tracking_url(refund.deletion_id)}",
             "Securus Online",
         ]
@@ -60,17 +70,25 @@ def _body(refund: Refund, status: str, note: str) -> str:
 
 def send_status_email(*, refund: Refund, status: str, note: str = "") -> None:
     """Queue the email for after commit (a rolled-back change sends nothing). No contact email: no email."""
-    if status not in SUBJECTS or refund.deletion_id is None:
+    send_status_emails(refunds=[refund], status=status, note=note)
+
+
+def send_status_emails(*, refunds, status: str, note: str = "") -> None:
+    """The same email for many refunds (a check run), sent after commit over one mail connection."""
+    if status not in SUBJECTS:
         return
-    recipient = refund.deletion.contact_email
-    if not recipient:
+    messages = [
+        EmailMessage(SUBJECTS[status], _body(refund, status, note), None, [refund.deletion.contact_email])
+        for refund in refunds
+        if refund.deletion_id is not None and refund.deletion.contact_email
+    ]
+    if not messages:
         return
-    subject, body = SUBJECTS[status], _body(refund, status, note)
 
     def send():
         try:
-            send_mail(subject, body, None, [recipient])
+            get_connection().send_messages(messages)
         except Exception:  # an email that fails must never undo or block the money moving
-            log.exception("refund %s: status email failed", refund.pk)
+            log.exception("refund status emails failed: %s", [r.pk for r in refunds])
 
     transaction.on_commit(send)

@@ -6,7 +6,7 @@ import logging
 from django.db import transaction
 from django.utils import timezone
 
-from .enqueue import submit_card_refund_later
+from .enqueue import submit_card_refund_later, submit_card_refunds_later
 from .models import Check, Refund
 from .transitions import check_from_snapshot, issue
 
@@ -55,14 +55,15 @@ def issue_refunds(*, deletion, account, lines, now) -> list[Refund]:
 
 
 def enqueue_card_refunds(refund_ids) -> None:
-    """Hand card refunds to the worker. A broker that is down loses nothing: the sweep finds them later."""
-    enqueued = []
-    for refund_id in refund_ids:
-        try:
-            submit_card_refund_later(refund_id)
-        except Exception:  # broker unreachable: the pending-refund sweep re-enqueues it
-            log.exception("could not enqueue card refund %s; the sweep will retry", refund_id)
-            continue
-        enqueued.append(refund_id)
-    if enqueued:
-        Refund.objects.filter(pk__in=enqueued, enqueued_at__isnull=True).update(enqueued_at=timezone.now())
+    """Hand card refunds to the worker in one broker message, however many charges the refund spans (the
+    worker fans it out). A broker that is down loses nothing: the sweep finds them later."""
+    refund_ids = list(refund_ids)
+    try:
+        if len(refund_ids) == 1:
+            submit_card_refund_later(refund_ids[0])
+        else:
+            submit_card_refunds_later(refund_ids)
+    except Exception:  # broker unreachable: the pending-refund sweep re-enqueues them
+        log.exception("could not enqueue card refunds %s; the sweep will retry", refund_ids)
+        return
+    Refund.objects.filter(pk__in=refund_ids, enqueued_at__isnull=True).update(enqueued_at=timezone.now())

@@ -27,3 +27,16 @@ def release_contact(*, deletion_id: int | None, purpose: str) -> bool:
         deletion.contact_email = ""
         deletion.save(update_fields=["contact_kept_for", "contact_email"])
         return True
+
+
+def release_contacts(*, deletion_ids, purpose: str) -> int:
+    """`release_contact` for many deletions at once, touching only those still kept for `purpose` (one
+    query to find them, so a batch job pays per deletion that really changes). Returns how many erased."""
+    kept = [
+        pk
+        for pk, kept_for in deletion_model()
+        .objects.filter(pk__in=list(deletion_ids))
+        .values_list("pk", "contact_kept_for")
+        if purpose in (kept_for or [])
+    ]
+    return sum(release_contact(deletion_id=pk, purpose=purpose) for pk in kept)

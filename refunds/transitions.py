@@ -18,7 +18,7 @@ import logging
 from datetime import date, datetime, timedelta
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -30,7 +30,7 @@ from securus.errors import Refused
 
 from . import emails
 from .models import Check, CheckRun, Refund, RefundEvent, deletion_model
-from .retention import REFUNDS, release_contact
+from .retention import REFUNDS, release_contacts
 from .windows import check_refund_window
 
 log = logging.getLogger(__name__)
@@ -166,23 +166,32 @@ def erase_snapshot_if_settled(*, deletion_id: int | None, now=None) -> bool:
     so it counts as settled only after that."""
     if deletion_id is None:
         return False
+    return bool(erase_snapshots_if_settled(deletion_ids=[deletion_id], now=now))
+
+
+def erase_snapshots_if_settled(*, deletion_ids, now=None) -> int:
+    """The same for many deletions in a few statements (a check run settles hundreds at once). Returns
+    how many address snapshots were erased."""
     now = now or timezone.now()
-    refunds = Refund.objects.filter(deletion_id=deletion_id)
-    open_refunds = refunds.exclude(status__in=FINAL_STATUSES)
-    recent_success = refunds.filter(
+    mine = Refund.objects.filter(deletion=OuterRef("pk"))
+    open_refunds = mine.exclude(status__in=FINAL_STATUSES)
+    recent_success = mine.filter(
         method=Refund.Method.CARD,
         status=Refund.Status.SUCCEEDED,
         updated_at__gt=now - REFUND_CAN_FAIL_FOR,
     )
-    if open_refunds.exists() or recent_success.exists():
-        return False
-    deletion_model().objects.filter(pk=deletion_id, refunds_settled_at__isnull=True).update(
-        refunds_settled_at=now
+    deletions = deletion_model().objects
+    settled = list(
+        deletions.filter(pk__in=list(deletion_ids))
+        .exclude(Exists(open_refunds))
+        .exclude(Exists(recent_success))
+        .values_list("pk", flat=True)
     )
-    release_contact(deletion_id=deletion_id, purpose=REFUNDS)
-    return bool(
-        deletion_model().objects.filter(pk=deletion_id).exclude(mailing_address={}).update(mailing_address={})
-    )
+    if not settled:
+        return 0
+    deletions.filter(pk__in=settled, refunds_settled_at__isnull=True).update(refunds_settled_at=now)
+    release_contacts(deletion_ids=settled, purpose=REFUNDS)
+    return deletions.filter(pk__in=settled).exclude(mailing_address={}).update(mailing_address={})
 
 
 # --- refunds: born, sent, settled ----------------------------------------------------------------------
@@ -299,25 +308,28 @@ def replace_with_check(*, refund_id: int, reason: str) -> Refund:
 
 
 def _advance_run(run: CheckRun, from_status, to_status, refund_status, stamp_field) -> set[int]:
-    """Every check of the run in `from_status` (and its refund) one step on. Returns their deletions."""
+    """Every check of the run in `from_status` (and its refund) one step on, set-based: a fixed number of
+    queries per run whatever its size. Returns their deletions."""
     now = timezone.now()
-    checks = list(Check.objects.filter(check_run=run, status=from_status).select_related("refund__deletion"))
-    if not checks:
+    checks = Check.objects.filter(check_run=run, status=from_status)
+    rows = list(
+        checks.order_by("check_number").values_list("refund_id", "check_number", "refund__deletion_id")
+    )
+    if not rows:
         return set()
-    Check.objects.filter(pk__in=[c.pk for c in checks]).update(status=to_status, **{stamp_field: now})
-    Refund.objects.filter(pk__in=[c.refund_id for c in checks]).update(status=refund_status, updated_at=now)
+    Refund.objects.filter(check_payment__in=checks).update(status=refund_status, updated_at=now)
+    checks.update(status=to_status, **{stamp_field: now})
     verb = "Printed" if to_status == Check.Status.PRINTED else "Mailed by USPS"
     RefundEvent.objects.bulk_create(
-        RefundEvent(
-            refund_id=c.refund_id, status=refund_status, at=now, note=f"{verb}: check no. {c.check_number}."
-        )
-        for c in checks
+        RefundEvent(refund_id=refund_id, status=refund_status, at=now, note=f"{verb}: check no. {number}.")
+        for refund_id, number, _ in rows
     )
     if to_status == Check.Status.MAILED:
-        for check in checks:
-            check.refund.status = refund_status
-            emails.send_status_email(refund=check.refund, status=refund_status)
-    return {c.refund.deletion_id for c in checks if c.refund.deletion_id}
+        mailed = Refund.objects.filter(
+            check_payment__check_run=run, check_payment__status=to_status
+        ).select_related("deletion", "check_payment")
+        emails.send_status_emails(refunds=list(mailed), status=refund_status)
+    return {deletion_id for _, _, deletion_id in rows if deletion_id}
 
 
 def print_run(run: CheckRun) -> set[int]:

@@ -1,6 +1,8 @@
 """Small shared pieces for the admin: money columns in dollars and view-only ledgers."""
 
 from django.contrib import admin
+from django.core.paginator import Paginator
+from django.utils.functional import cached_property
 
 from securus.money import dollars
 
@@ -48,3 +50,14 @@ class ReadOnlyInline(admin.TabularInline):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+class CappedCountPaginator(Paginator):
+    """Counts at most CAP rows: an exact count of a million accounts on every page view costs more than
+    the page itself. Past the cap the list says "10000" and agents search instead of paging that far."""
+
+    CAP = 10_000
+
+    @cached_property
+    def count(self):
+        return self.object_list[: self.CAP].count()

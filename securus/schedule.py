@@ -37,7 +37,7 @@ BEAT_SCHEDULE: dict[str, dict] = {
     "refunds: check run on business days": {
         "task": "refunds.tasks.run_checks",
         "schedule": crontab(minute="0", hour="14", day_of_week="mon-fri"),
-        "kwargs": {"limit": 500},
+        "kwargs": {"limit": 2000},
         "description": "Numbers, prints and mails queued refund checks; writes the positive-pay file.",
     },
     # 06:00 daily, before the check run, so voids reach the same day's positive-pay file.
@@ -51,7 +51,7 @@ BEAT_SCHEDULE: dict[str, dict] = {
     "directbill: close accounts after the hold": {
         "task": "directbill.tasks.close_held_accounts",
         "schedule": crontab(minute="0", hour="5"),
-        "kwargs": {"limit": 200},
+        "kwargs": {"limit": 10000},
         "description": "Final statement (due in 20 days) or plain closure; reports requests held past 10 days.",
     },
 }

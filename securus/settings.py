@@ -104,7 +104,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 # Lockout after repeated failed sign-ins, on the family sign-in page and the admin (same backend).
-AUTHENTICATION_BACKENDS = ["securus.lockout.LockoutBackend", "django.contrib.auth.backends.ModelBackend"]
+# AccountBackend is ModelBackend loading the family account with the user (sessions signed in through
+# ModelBackend before it sign in again once).
+AUTHENTICATION_BACKENDS = ["securus.lockout.LockoutBackend", "accounts.backends.AccountBackend"]
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=30))
 # Per email and address together: a guesser is stopped without letting anyone lock a stranger out everywhere.

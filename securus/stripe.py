@@ -14,6 +14,8 @@ below, each with a message that is true for the person reading it:
 
 from __future__ import annotations
 
+import functools
+
 import stripe as sdk
 from django.conf import settings
 
@@ -64,12 +66,24 @@ CARD_MESSAGES = {
 
 
 def client() -> sdk.StripeClient:
-    """The configured client: key, address (the fake in tests and `make run`), retries and timeout."""
-    return sdk.StripeClient(
+    """The configured client: key, address (the fake in tests and `make run`), retries and timeout. One
+    client per configuration, reused: it keeps its HTTP connections open between calls."""
+    return _client(
         settings.STRIPE_API_KEY,
-        base_addresses={"api": settings.STRIPE_API_BASE},
-        max_network_retries=settings.STRIPE_MAX_NETWORK_RETRIES,
-        http_client=sdk.RequestsClient(timeout=settings.STRIPE_TIMEOUT_SECONDS),
+        settings.STRIPE_API_BASE,
+        settings.STRIPE_MAX_NETWORK_RETRIES,
+        settings.STRIPE_TIMEOUT_SECONDS,
+    )
+
+
+@functools.lru_cache(maxsize=8)
+def _client(api_key: str, api_base: str, retries: int, timeout: float) -> sdk.StripeClient:
+    # RequestsClient keeps one requests.Session per thread, so sharing the client across threads is safe.
+    return sdk.StripeClient(
+        api_key,
+        base_addresses={"api": api_base},
+        max_network_retries=retries,
+        http_client=sdk.RequestsClient(timeout=timeout),
     )
 
 

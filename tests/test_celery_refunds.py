@@ -2,6 +2,7 @@
 the fake Stripe server: exactly one Stripe refund per allocation, never both refunded and checked."""
 
 import csv
+import time
 from datetime import date
 
 import pytest
@@ -32,6 +33,17 @@ def worker(settings, tmp_path):
         yield w
 
 
+def settled(refund, predicate=lambda r: r.status != "pending" and (r.stripe_refund_id or r.replaced_by_id)):
+    """Wait for the worker to finish with a refund (the refund task stores no result to wait on)."""
+    deadline = time.monotonic() + WAIT
+    while time.monotonic() < deadline:
+        refund.refresh_from_db()
+        if predicate(refund):
+            return refund
+        time.sleep(0.05)  # polling the worker thread's writes, bounded by WAIT
+    pytest.fail(f"refund {refund.pk} still {refund.status} after {WAIT} s")
+
+
 @pytest.fixture
 def no_backoff(monkeypatch):
     monkeypatch.setattr(tasks, "RETRY_BASE_SECONDS", 0)
@@ -44,7 +56,8 @@ def card_refund(fake, amount=2380):
 
 def test_card_refund_submitted_by_the_worker_then_settled_by_webhook(fake_stripe, worker, client):
     refund = card_refund(fake_stripe)
-    tasks.submit_card_refund.delay(refund.pk).get(timeout=WAIT)
+    tasks.submit_card_refund.delay(refund.pk)
+    settled(refund)
     refund.refresh_from_db()
     assert refund.status == "submitted" and refund.stripe_refund_id == fake_stripe.refunds[0]["id"]
     event = fake_stripe.settle_refund(refund.stripe_refund_id)
@@ -64,7 +77,8 @@ def test_card_refund_submitted_by_the_worker_then_settled_by_webhook(fake_stripe
 def test_500_then_success_is_retried_by_the_worker(fake_stripe, worker, no_backoff):
     refund = card_refund(fake_stripe)
     fake_stripe.fail_next(2, status=500)
-    tasks.submit_card_refund.delay(refund.pk).get(timeout=WAIT)
+    tasks.submit_card_refund.delay(refund.pk)
+    settled(refund)
     refund.refresh_from_db()
     assert refund.status == "submitted"
     assert len(fake_stripe.refunds) == 1
@@ -78,7 +92,8 @@ def test_timeout_is_retried_with_the_same_key(fake_stripe, worker, no_backoff, s
     settings.STRIPE_TIMEOUT_SECONDS = 0.5
     refund = card_refund(fake_stripe)
     fake_stripe.timeout_next(seconds=2)
-    tasks.submit_card_refund.delay(refund.pk).get(timeout=WAIT)
+    tasks.submit_card_refund.delay(refund.pk)
+    settled(refund)
     refund.refresh_from_db()
     assert refund.stripe_refund_id == fake_stripe.refunds[0]["id"]
     assert len(fake_stripe.refunds) == 1
@@ -87,9 +102,10 @@ def test_timeout_is_retried_with_the_same_key(fake_stripe, worker, no_backoff, s
 
 def test_task_sent_twice_refunds_once(fake_stripe, worker):
     refund = card_refund(fake_stripe)
-    results = [tasks.submit_card_refund.delay(refund.pk) for _ in range(3)]
-    for result in results:
-        result.get(timeout=WAIT)
+    for _ in range(3):
+        tasks.submit_card_refund.delay(refund.pk)
+    settled(refund)
+    tasks.sweep_pending_card_refunds.delay().get(timeout=WAIT)  # queued behind the three (solo pool)
     assert len(fake_stripe.refunds) == 1
     one_refund_per_allocation(fake_stripe, [refund])
 
@@ -99,7 +115,8 @@ def test_expired_card_becomes_a_check_in_the_next_check_run(fake_stripe, worker,
     refund = card_refund(fake_stripe, amount=1999)
     other = make_check_refund(deletion=refund.deletion, amount_cents=500)
     fake_stripe.fail_next_refund("expired_card")
-    tasks.submit_card_refund.delay(refund.pk).get(timeout=WAIT)
+    tasks.submit_card_refund.delay(refund.pk)
+    settled(refund)
     refund.refresh_from_db()
     assert refund.status == "replaced" and fake_stripe.refunds == []
     run_id = tasks.run_checks.delay(today="2026-12-01").get(timeout=WAIT)

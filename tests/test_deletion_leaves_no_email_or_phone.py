@@ -16,7 +16,7 @@ from django.urls import reverse
 from accounts.models import Account
 from care import services as care
 from deletion.scenario import load_scenario
-from directbill.services import close_due_accounts
+from directbill.services import close_due_accounts, email_final_statements
 from refunds.cards import mark_succeeded, replace_with_check
 from refunds.checks import run_checks
 from refunds.models import Refund
@@ -51,7 +51,7 @@ def _dump() -> str:
     return subprocess.run(args, capture_output=True, text=True, check=True, env=env, timeout=120).stdout
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_settled_deletion_leaves_no_email_or_phone_in_any_table(tmp_path, mailoutbox):
     settings.CHECK_RUN_DIR = tmp_path
     data = copy.deepcopy(json.loads((SCENARIOS / "rules" / "every_service.json").read_text()))
@@ -99,6 +99,7 @@ def test_a_settled_deletion_leaves_no_email_or_phone_in_any_table(tmp_path, mail
             replace_with_check(refund_id=refund.pk, reason="card expired")
     run_checks(today=date.today())
     close_due_accounts(today=date.today() + timedelta(days=8))
+    email_final_statements()
     assert any("final Direct Bill statement" in m.subject for m in mailoutbox)
 
     deletion.refresh_from_db()
