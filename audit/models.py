@@ -29,6 +29,8 @@ class AuditEvent(models.Model):
         CHECK_ADDRESS_UPDATED = "check_address_updated", "Check address updated"
         CHECK_REISSUED = "check_reissued", "Check reissued"
         CLOSURE_HOLD_ENDED = "closure_hold_ended", "Direct Bill hold ended early"
+        INACTIVITY_KEEP = "inactivity_keep", "Holder asked to keep the prepaid account"
+        UNCLAIMED_CLAIMED = "unclaimed_claimed", "Owner claimed unclaimed property"
 
     class Channel(models.TextChoices):
         WEB = "web", "Website"
@@ -70,6 +72,8 @@ class AuditEvent(models.Model):
             ("edit_address_on_behalf", "Can update and verify an address on the caller's behalf"),
             ("resend_tracking_link", "Can send the refund tracking link again"),
             ("manage_checks", "Can mark checks returned, correct their address and reissue them"),
+            ("record_inactivity_keep", "Can record that the holder asked to keep an AdvanceConnect account"),
+            ("manage_unclaimed", "Can reissue a check to an owner who claims unclaimed property"),
         ]
 
     def __str__(self):

@@ -19,7 +19,15 @@ ROLE_PERMISSIONS: dict[str, dict[str, list[str]]] = {
         "video": ["view_subscription", "view_session"],
         "refunds": ["view_refund", "view_refundevent", "view_check"],
         "facilities": ["view_facility", "view_incarceratedperson"],
-        "audit": ["view_auditevent", "delete_on_behalf", "edit_address_on_behalf", "resend_tracking_link"],
+        "audit": [
+            "view_auditevent",
+            "delete_on_behalf",
+            "edit_address_on_behalf",
+            "resend_tracking_link",
+            "record_inactivity_keep",
+        ],
+        "inactivity": ["view_inactivebalance", "view_inactivitynotice", "view_inactivityclosure"],
+        "unclaimed": ["view_unclaimeditem"],
     },
     OPERATIONS: {
         "accounts": ["view_account"],
@@ -43,7 +51,29 @@ ROLE_PERMISSIONS: dict[str, dict[str, list[str]]] = {
             )
             for verb in ("view", "add", "change", "delete")
         ],
-        "audit": ["view_auditevent", "view_stuckwork", "manage_checks", "resend_tracking_link"],
+        "audit": [
+            "view_auditevent",
+            "view_stuckwork",
+            "manage_checks",
+            "resend_tracking_link",
+            "record_inactivity_keep",
+            "manage_unclaimed",
+        ],
+        "inactivity": [
+            "view_inactivebalance",
+            "view_inactivitynotice",
+            "view_inactivityclosure",
+            "view_inactivityrule",
+            "add_inactivityrule",
+            "change_inactivityrule",
+        ],
+        "unclaimed": [
+            "view_unclaimeditem",
+            "view_holderreport",
+            "view_dormancyrule",
+            "add_dormancyrule",
+            "change_dormancyrule",
+        ],
     },
     MARKETING: {
         "video": ["view_unsubscribereport"],

@@ -122,6 +122,16 @@ DEMO_SCENARIOS = [
             ],
         },
     },
+    {
+        "description": "Unused for 200 days: the inactivity sweep emails a notice, then refunds the balance "
+        "30 days later; signing in restarts the clock.",
+        "account": {**_account("inactive@demo.securus.test", "Irene Castillo"), "last_login": "-200d"},
+        "prepaid": {
+            "phone_numbers": ["+12145550109"],
+            "payments": [{"at": "-200d", "amount": "18.50", "method": "mail"}],
+            "calls": [{"at": "-203d", "number": "+12145550109", "charge": "2.10", "posted": True}],
+        },
+    },
 ]
 
 

@@ -27,6 +27,7 @@ from securus.scenario_fields import (
     obj,
     parse_phone,
     parse_time,
+    past,
     string,
 )
 
@@ -68,6 +69,7 @@ class Scenario:
     phone: str
     address: dict | None
     address_verified: bool
+    last_login: datetime | None = None
     # (section, its parsed spec) for each section the file has, in registry order.
     services: list[tuple[ScenarioSection, Any]] = field(default_factory=list)
 
@@ -112,7 +114,7 @@ def parse_scenario(data, *, now: datetime | None = None) -> Scenario:
         data["account"],
         "account",
         required=("email", "name"),
-        optional=("password", "address", "address_verified", "phone"),
+        optional=("password", "address", "address_verified", "phone", "last_login"),
     )
     email = canonical_email(string(acct["email"], "account.email", max_length=254))
     try:
@@ -134,6 +136,7 @@ def parse_scenario(data, *, now: datetime | None = None) -> Scenario:
         phone=parse_phone(acct["phone"], "account.phone") if "phone" in acct else "",
         address=address,
         address_verified=verified,
+        last_login=past(acct["last_login"], "account.last_login", now=now) if "last_login" in acct else None,
     )
     for section in registered:
         if section.key in data:
@@ -161,9 +164,15 @@ def load_scenario(*, data: dict, now: datetime | None = None) -> Account:
 def _write(s: Scenario) -> Account:
     now = s.now
     # The account was opened at its oldest recorded event, or now.
-    opened = min([now, *(moment for section, spec in s.services for moment in section.moments(spec))])
+    opened = min(
+        [
+            now,
+            *([s.last_login] if s.last_login else []),
+            *(moment for section, spec in s.services for moment in section.moments(spec)),
+        ]
+    )
     User = get_user_model()
-    user = User(email=s.email, name=s.name, date_joined=opened)
+    user = User(email=s.email, name=s.name, date_joined=opened, last_login=s.last_login)
     if s.password is None:
         user.set_unusable_password()
     else:

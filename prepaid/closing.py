@@ -4,99 +4,21 @@ of the last purchase (card charges newest first, never above what a charge still
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import F, OuterRef, Q, Subquery, Sum, Window
-from django.db.models.expressions import RowRange
-from django.db.models.functions import Coalesce
+from django.db.models import Sum
 
-from refunds.issuing import REFUNDABLE_CARD_STATUSES, issue_refunds
-from refunds.models import Refund
-from refunds.windows import card_refund_window, check_refund_window
+from refunds.issuing import issue_refunds
 from securus.closer_types import RefundLine, ServicePreview, local_today
 from securus.money import dollars, format_cents, parse_cents
 
-from .models import CARD_METHODS, Call, Enrolment, LedgerEntry, Payment, PrepaidAccount
+from .allocation import allocate_refunds
+from .models import Call, Enrolment, LedgerEntry, PrepaidAccount
 
 PENDING_CALL_WINDOW = timedelta(hours=24)
 
 
-def _card_charges(prepaid, last, amount_cents):
-    """The last card's charges, newest first, that are needed to cover `amount_cents`, each with the room
-    still refundable on it. One query: a running total stops at the first charge that covers the rest."""
-    same_card = (
-        Q(card_fingerprint=last.card_fingerprint)
-        if last.card_fingerprint
-        else Q(card_brand=last.card_brand, card_last4=last.card_last4)
-    )
-    refunded = (
-        Refund.objects.filter(
-            payment=OuterRef("pk"), method=Refund.Method.CARD, status__in=REFUNDABLE_CARD_STATUSES
-        )
-        .values("payment")
-        .annotate(total=Sum("amount_cents"))
-        .values("total")
-    )
-    newest_first = [F("created_at").desc(), F("pk").desc()]
-    return (
-        Payment.objects.filter(same_card, prepaid_account=prepaid, method__in=CARD_METHODS)
-        .exclude(stripe_charge_id="")
-        .annotate(room=F("amount_cents") - Coalesce(Subquery(refunded), 0))
-        .filter(room__gt=0)
-        .annotate(
-            covered_before=Window(Sum("room"), order_by=newest_first, frame=RowRange(start=None, end=-1))
-        )
-        .filter(Q(covered_before__isnull=True) | Q(covered_before__lt=amount_cents))
-        .order_by(*newest_first)
-        .only("pk", "card_brand", "card_last4", "created_at", "amount_cents")
-    )
-
-
 def allocate_refund(prepaid, amount_cents: int, today) -> list[RefundLine]:
     """Split a refund across the last purchase's route. Pure apart from reading payments."""
-    if amount_cents <= 0:
-        return []
-    last = prepaid.payments.order_by("-created_at", "-pk").first()
-    check_from, check_to = check_refund_window(today)
-    lines: list[RefundLine] = []
-    remaining = amount_cents
-    if last is not None and last.is_card:
-        card_from, card_to = card_refund_window(today)
-        # Newest charge first; stop reading as soon as the balance is covered.
-        for charge in _card_charges(prepaid, last, amount_cents):
-            part = min(charge.room, remaining)
-            lines.append(
-                RefundLine(
-                    amount_cents=part,
-                    method=Refund.Method.CARD,
-                    expected_from=card_from,
-                    expected_to=card_to,
-                    payment_id=charge.pk,
-                    card_brand=charge.card_brand,
-                    card_last4=charge.card_last4,
-                    why="Your last purchase was made with this card.",
-                )
-            )
-            remaining -= part
-            if remaining == 0:
-                break
-        if remaining:
-            why = "More than this card's recent charges can take back; the rest comes by check."
-        else:
-            why = ""
-    elif last is None:
-        why = "No purchase on record to refund to."
-    else:
-        why = f"Your last purchase was made by {last.get_method_display()}."
-    if remaining:
-        lines.append(
-            RefundLine(
-                amount_cents=remaining,
-                method=Refund.Method.CHECK,
-                expected_from=check_from,
-                expected_to=check_to,
-                why=why,
-            )
-        )
-    return lines
+    return allocate_refunds({prepaid.pk: amount_cents}, today)[prepaid.pk] if amount_cents > 0 else []
 
 
 @dataclass(frozen=True)

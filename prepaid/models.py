@@ -115,6 +115,8 @@ class Call(models.Model):
             models.Index(
                 fields=["prepaid_account", "started_at"], condition=Q(posted=False), name="call_unposted_idx"
             ),
+            # Inactivity clock: the latest call of each account, MAX(started_at) by prepaid_account.
+            models.Index(fields=["prepaid_account", "-started_at"], name="call_account_recent_idx"),
         ]
 
     def __str__(self):
@@ -147,13 +149,15 @@ class Enrolment(models.Model):
 
 
 class LedgerEntry(models.Model):
-    """Every change of a prepaid balance: + payments, - posted calls, - refunds."""
+    """Every change of a prepaid balance: + payments, - posted calls, - refunds, - balances held as
+    unclaimed property (no address to mail a check to)."""
 
     class Kind(models.TextChoices):
         PAYMENT = "payment", "Payment"
         CALL = "call", "Call charge"
         REFUND = "refund", "Refund at closure"
         ADJUSTMENT = "adjustment", "Adjustment"
+        HELD = "held", "Held as unclaimed property"
 
     prepaid_account = models.ForeignKey(PrepaidAccount, on_delete=models.PROTECT, related_name="ledger")
     created_at = models.DateTimeField(default=timezone.now)
@@ -176,7 +180,7 @@ class LedgerEntry(models.Model):
                 name="ledger_payment_is_credit",
             ),
             models.CheckConstraint(
-                condition=~Q(kind__in=["call", "refund"]) | Q(amount_cents__lt=0),
+                condition=~Q(kind__in=["call", "refund", "held"]) | Q(amount_cents__lt=0),
                 name="ledger_debits_negative",
             ),
         ]

@@ -23,6 +23,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.addresses import ADDRESS_FIELDS
+from accounts.models import Address
 from audit.models import AuditEvent
 from audit.services import record
 from securus.cards import card_label
@@ -126,18 +127,25 @@ def audit_check(check: Check, *, actor, action, channel, call_reference, details
     )
 
 
-def check_from_snapshot(*, refund: Refund, deletion) -> Check:
-    address = deletion.mailing_address
+def check_to(*, refund: Refund, payee: str, address: dict) -> Check:
     return Check(
         refund=refund,
         amount_cents=refund.amount_cents,
-        payee=deletion.holder_name,
+        payee=payee,
         line1=address.get("line1", ""),
         line2=address.get("line2", ""),
         city=address.get("city", ""),
         state=address.get("state", ""),
         zip_code=address.get("zip_code", ""),
     )
+
+
+def check_from_snapshot(*, refund: Refund, deletion) -> Check:
+    return check_to(refund=refund, payee=deletion.holder_name, address=deletion.mailing_address)
+
+
+def _address_on_record(account_id: int):
+    return Address.objects.select_related("account").filter(account_id=account_id).first()
 
 
 def _replacement_check_refund(*, replacing: Refund, key_suffix: str, now) -> Refund:
@@ -197,7 +205,7 @@ def erase_snapshots_if_settled(*, deletion_ids, now=None) -> int:
 # --- refunds: born, sent, settled ----------------------------------------------------------------------
 
 
-def issue(refunds: list[Refund], notes: list[str], *, now) -> list[Refund]:
+def issue(refunds: list[Refund], notes: list[str]) -> list[Refund]:
     """New refunds start their life: a card refund pending for Stripe, a check refund queued for a run.
     Bulk, so the query count does not depend on how many there are."""
     for refund in refunds:
@@ -205,7 +213,7 @@ def issue(refunds: list[Refund], notes: list[str], *, now) -> list[Refund]:
         refund.status = Refund.Status.PENDING if is_card else Refund.Status.CHECK_QUEUED
     Refund.objects.bulk_create(refunds)
     RefundEvent.objects.bulk_create(
-        RefundEvent(refund=r, at=now, status=r.status, note=note)
+        RefundEvent(refund=r, at=r.created_at, status=r.status, note=note)
         for r, note in zip(refunds, notes, strict=True)
     )
     return refunds
@@ -282,8 +290,12 @@ def replace_with_check(*, refund_id: int, reason: str) -> Refund:
         _event(
             check_refund, Refund.Status.CHECK_QUEUED, f"Replaces a card refund that failed: {reason}.", at=now
         )
+        address = None if refund.deletion is not None else _address_on_record(refund.account_id)
         if refund.deletion is not None:
             check_from_snapshot(refund=check_refund, deletion=refund.deletion).save()
+        elif address is not None:  # a refund without deletion (inactive balance): the address on record
+            fields = {name: getattr(address, name) for name in ADDRESS_FIELDS}
+            check_to(refund=check_refund, payee=address.account.name, address=fields).save()
         else:  # no snapshot to address it to: queued without address, held back from check runs
             Check.objects.create(
                 refund=check_refund,

@@ -5,7 +5,7 @@ run unless BENCH_KEEP_DB=1), prints a table and, as its very last line, `BENCH {
 
     make bench                                  # everything, at the sizes the README quotes
     make bench ONLY=directbill,checkrun         # a subset: delete, directbill, checkrun, cards, admin,
-                                                #   page, confirm
+                                                #   page, confirm, inactivity
     BENCH_DIRECTBILL_N=20000 BENCH_ADMIN_N=100000 make bench ONLY=directbill,admin   # smaller, quicker
 
 Servers it starts (gunicorn, Celery workers, the fake Stripe) listen on 127.0.0.1 only and are stopped at
@@ -57,7 +57,7 @@ os.environ["PYTHONPATH"] = os.pathsep.join(
     filter(None, [str(ROOT / "scripts"), str(ROOT), os.environ.get("PYTHONPATH")])
 )
 
-SECTIONS = ["delete", "directbill", "checkrun", "cards", "admin", "page", "confirm"]
+SECTIONS = ["delete", "directbill", "checkrun", "cards", "admin", "page", "confirm", "inactivity"]
 ONLY = [s.strip() for s in os.environ.get("ONLY", "").split(",") if s.strip()] or SECTIONS
 SIZES = {
     "delete_large": int(os.environ.get("BENCH_DELETE_LARGE", 500)),
@@ -823,23 +823,17 @@ def bench_confirm():
     )
 
 
-def inactivity_sweep_placeholder():
-    """The inactive-balance job has a key once a function `inactivity_sweep` exists in some app; it is
-    not measured yet (0), and the key is absent while the job does not exist."""
-    import importlib
+def bench_inactivity():
+    """The inactive-balance sweep: accounts seeded set-based, then the notice pass and the closure pass."""
+    from inactivity.bench import measure_sweep
 
-    from django.apps import apps
-
-    for app in apps.get_app_configs():
-        for module in ("inactivity", "services", "tasks", "jobs"):
-            try:
-                found = importlib.import_module(f"{app.name}.{module}")
-            except ImportError:
-                continue
-            if callable(getattr(found, "inactivity_sweep", None)):
-                RESULT["inactivity_sweep_per_min"] = 0
-                row("inactivity sweep", "not measured", f"{app.name}.{module}.inactivity_sweep exists")
-                return
+    sweep = measure_sweep(int(os.environ.get("BENCH_INACTIVE_ACCOUNTS", "10000")))
+    RESULT["inactivity_sweep_per_min"] = sweep["inactivity_sweep_per_min"]
+    row(
+        f"inactivity sweep, {sweep['accounts']} accounts (the slower pass)",
+        f"{sweep['inactivity_sweep_per_min']:,} /min",
+        f"notices {sweep['notice_per_min']:,}/min, closures {sweep['close_per_min']:,}/min",
+    )
 
 
 def main():
@@ -862,7 +856,6 @@ def main():
             start = time.perf_counter()
             globals()[f"bench_{section}"]()
             print(f"  ({time.perf_counter() - start:.0f} s)", flush=True)
-    inactivity_sweep_placeholder()
     width = max(len(r[0]) for r in ROWS)
     print()
     print(f"{'what':<{width}}  {'result':>20}  note")

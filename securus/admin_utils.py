@@ -61,3 +61,34 @@ class CappedCountPaginator(Paginator):
     @cached_property
     def count(self):
         return self.object_list[: self.CAP].count()
+
+
+def object_for_action(model_admin, request, object_id, perm: str):
+    """The object an admin action page acts on, for a user who may view it and holds `perm`."""
+    from django.core.exceptions import PermissionDenied
+    from django.http import Http404
+
+    if not (model_admin.has_view_permission(request) and request.user.has_perm(perm)):
+        raise PermissionDenied
+    obj = model_admin.get_object(request, object_id)
+    if obj is None:
+        raise Http404("No such object.")
+    return obj
+
+
+def action_page(model_admin, request, template: str, *, original, change_url: str, title: str, form):
+    """An admin action page: a form about one object, inside the admin's frame."""
+    from django.template.response import TemplateResponse
+
+    return TemplateResponse(
+        request,
+        template,
+        {
+            **model_admin.admin_site.each_context(request),
+            "opts": model_admin.model._meta,
+            "original": original,
+            "change_url": change_url,
+            "title": title,
+            "form": form,
+        },
+    )

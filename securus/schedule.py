@@ -54,4 +54,35 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "kwargs": {"limit": 10000},
         "description": "Final statement (due in 20 days) or plain closure; reports requests held past 10 days.",
     },
+    # 07:00 daily: notices at (inactivity - notice) days, refunds at inactivity days (inactivity/sweep.py).
+    "inactivity: sweep inactive AdvanceConnect balances": {
+        "task": "inactivity.tasks.inactivity_sweep",
+        "schedule": crontab(minute="0", hour="7"),
+        "kwargs": {"limit": 50000},
+        "description": "Emails the inactivity notice once, then closes and refunds (or holds) balances "
+        "unused for the inactivity period.",
+    },
+    # 06:30 daily, after stale checks are voided: voided and returned checks become unclaimed items.
+    "unclaimed: collect items": {
+        "task": "unclaimed.tasks.collect_items",
+        "schedule": crontab(minute="30", hour="6"),
+        "kwargs": {"limit": 1000},
+        "description": "Voided checks and checks returned undeliverable (not reissued in 30 days) "
+        "become unclaimed-property items.",
+    },
+    # 08:00 daily: owners of items due in a state's next report get their due-diligence letter.
+    "unclaimed: due-diligence letters": {
+        "task": "unclaimed.tasks.send_due_diligence_letters",
+        "schedule": crontab(minute="0", hour="8"),
+        "kwargs": {"limit": 5000},
+        "description": "Writes the mail-merge CSV of letters to owners 60-120 days before the state report.",
+    },
+    # 09:00 daily: a state's annual holder report, written 14 days before it is due.
+    "unclaimed: holder reports": {
+        "task": "unclaimed.tasks.write_due_reports",
+        "schedule": crontab(minute="0", hour="9"),
+        "kwargs": {},
+        "description": "Writes each state's unclaimed-property holder report (CSV) two weeks before its "
+        "due date; items in it are marked remitted and never reported again.",
+    },
 }

@@ -45,6 +45,8 @@ INSTALLED_APPS = [
     "audit",
     "deletion",  # the roof: deletion and customer care stand on every service
     "care",
+    "unclaimed",  # roof: money nobody could be paid, reported to the states (reissues through care)
+    "inactivity",  # roof: closes inactive AdvanceConnect balances, holds some as unclaimed property
     "axes",  # sign-in lockout; after auth so its checks see the backends
 ]
 
@@ -207,6 +209,10 @@ RETIRED_EMAIL_KEYS = [(RETIRED_EMAIL_KEY_VERSION, RETIRED_EMAIL_KEY)] + sorted(
 ADDRESS_VERIFICATION_MAX_AGE_DAYS = env.int("ADDRESS_VERIFICATION_MAX_AGE_DAYS", default=30)
 # Where check runs write positive-pay files and check registers.
 CHECK_RUN_DIR = Path(env.str("CHECK_RUN_DIR", default=str(BASE_DIR / "var" / "checkruns")))
+# Due-diligence letters (mail-merge CSV) and holder reports to the states.
+UNCLAIMED_DIR = Path(env.str("UNCLAIMED_DIR", default=str(BASE_DIR / "var" / "unclaimed")))
+# Where unclaimed property of an owner with no known address is reported: the holder's own state.
+UNCLAIMED_HOLDER_STATE = env.str("UNCLAIMED_HOLDER_STATE", default="TX")
 # The bank account the refund checks are drawn on, named in every positive-pay file.
 POSITIVE_PAY_ACCOUNT_NUMBER = env.str("POSITIVE_PAY_ACCOUNT_NUMBER", default="000123456789")
 

@@ -10,6 +10,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("video/", include("video.urls")),
     path("refunds/", include("refunds.urls")),
+    path("inactivity/", include("inactivity.urls")),
     path("", include("accounts.urls")),
     path("", include("deletion.urls")),
 ]

@@ -1,5 +1,6 @@
 """Every admin changelist, add page and change page answers to a superuser, with data in every list."""
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -7,6 +8,7 @@ from django.contrib import admin
 from django.core.management import call_command
 from django.test import RequestFactory
 from django.urls import reverse
+from django.utils import timezone
 
 from tests import factories
 
@@ -40,6 +42,11 @@ VIEW_ONLY = {
     "audit.AuditEvent",
     "audit.StuckWork",
     "video.UnsubscribeReport",
+    "inactivity.InactiveBalance",
+    "inactivity.InactivityNotice",
+    "inactivity.InactivityClosure",
+    "unclaimed.UnclaimedItem",
+    "unclaimed.HolderReport",
     "axes.AccessAttempt",
     "axes.AccessLog",
     "axes.AccessFailureLog",
@@ -67,6 +74,21 @@ def loaded(db, settings):
     from refunds.models import StripeEvent
 
     StripeEvent.objects.create(event_id="evt_1", type="charge.refunded")
+    _inactive_balance_noticed_then_held()
+
+
+def _inactive_balance_noticed_then_held():
+    from inactivity.sweep import sweep
+    from unclaimed.services import write_holder_report
+
+    long_ago = timezone.now() - timedelta(days=400)
+    prepaid = factories.PrepaidAccountFactory(
+        account=factories.AccountFactory(address=None), opened_at=long_ago
+    )
+    factories.PaymentFactory(prepaid_account=prepaid, created_at=long_ago, method="mail")
+    sweep()
+    sweep(now=timezone.now() + timedelta(days=31))
+    write_holder_report(state="TX", year=2030)
 
 
 @pytest.fixture
@@ -95,6 +117,8 @@ def test_changelist_add_and_change_pages_answer(superuser_client, model, model_a
         "messaging",
         "video",
         "refunds",
+        "inactivity",
+        "unclaimed",
     }:
         assert obj is not None, "load some rows so the list columns render"
         assert response.context["cl"].result_count >= 1

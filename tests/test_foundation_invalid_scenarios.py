@@ -21,6 +21,7 @@ EXPECTED_FIELD = {
     "duplicate_subscription.json": "video.subscriptions[1].facility",
     "float_money.json": "prepaid.payments[0].amount",
     "future_payment.json": "prepaid.payments[0].at",
+    "future_last_login.json": "account.last_login",
     "missing_account.json": "account",
     "missing_card_last4.json": "prepaid.payments[0].card_last4",
     "negative_deposit.json": "debit.deposits[0].amount",

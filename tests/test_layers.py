@@ -13,18 +13,21 @@ ROOT = Path(__file__).resolve().parent.parent
 GROUND = ("securus", "facilities", "accounts", "audit")
 MONEY = ("refunds",)
 SERVICES = ("prepaid", "directbill", "debit", "messaging", "video")
-ROOF = ("deletion", "care")
+ROOF = ("deletion", "care", "unclaimed", "inactivity")
 LAYER = {app: rank for rank, apps in enumerate((GROUND, MONEY, SERVICES, ROOF)) for app in apps}
 TEST_ONLY = ("tests", "fakestripe")  # test infrastructure: never imported by app code
 
 # Inside a layer imports are refused except these: the ground's own order (securus is the floor and
-# imports none of our apps), and care deleting on a caller's behalf through deletion.
+# imports none of our apps), care deleting on a caller's behalf through deletion, unclaimed property
+# reissuing checks through care, and the inactivity sweep holding balances as unclaimed property.
 SAME_LAYER_ALLOWED = {
     ("facilities", "securus"),
     ("accounts", "securus"),
     ("audit", "securus"),
     ("audit", "accounts"),
     ("care", "deletion"),
+    ("unclaimed", "care"),
+    ("inactivity", "unclaimed"),
 }
 
 

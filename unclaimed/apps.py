@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class UnclaimedConfig(AppConfig):
+    name = "unclaimed"
+    verbose_name = "Unclaimed property"
