@@ -6,11 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from django.db.models import Q
 from django.utils import timezone
 
-from directbill.models import ClosureRequest
-from refunds.models import Check, Refund
+from directbill.services import overdue_closures as held_past_close_by
+from refunds.transitions import queued_checks, unsent_card_refunds
 from securus.calendar import is_business_day
 from video.models import Subscription
 
@@ -40,26 +39,18 @@ def business_days_back(today: date, count: int) -> date:
 
 def stuck_refunds(now: datetime):
     # Never reached Stripe, or claimed by a worker that died before recording Stripe's answer.
-    return Refund.objects.filter(
-        Q(status=Refund.Status.PENDING) | Q(status=Refund.Status.SUBMITTED, stripe_refund_id=""),
-        method=Refund.Method.CARD,
-        created_at__lt=now - REFUND_PENDING_AFTER,
-    ).order_by("created_at")
+    return unsent_card_refunds().filter(created_at__lt=now - REFUND_PENDING_AFTER).order_by("created_at")
 
 
 def unprinted_checks(now: datetime):
     today = timezone.localdate(now)
     cutoff = business_days_back(today, CHECK_PRINT_BUSINESS_DAYS)
     start_of_cutoff = timezone.make_aware(datetime.combine(cutoff, datetime.min.time()))
-    return Check.objects.filter(status=Check.Status.QUEUED, created_at__lt=start_of_cutoff).order_by(
-        "created_at"
-    )
+    return queued_checks().filter(created_at__lt=start_of_cutoff).order_by("created_at")
 
 
 def overdue_closures(now: datetime):
-    return ClosureRequest.objects.filter(
-        status=ClosureRequest.Status.HELD, close_by__lt=timezone.localdate(now)
-    ).order_by("close_by")
+    return held_past_close_by(today=timezone.localdate(now)).order_by("close_by")
 
 
 def expired_subscriptions(now: datetime):

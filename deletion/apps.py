@@ -5,4 +5,5 @@ class DeletionConfig(AppConfig):
     name = "deletion"
 
     def ready(self):
-        from . import closers  # noqa: F401  registers the start-up check of the closer registry
+        # Registers the start-up checks of the closer registry and of the scenario sections.
+        from . import closers, scenario  # noqa: F401

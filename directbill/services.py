@@ -22,13 +22,16 @@ log = logging.getLogger(__name__)
 FINAL_STATEMENT_DUE_DAYS = 20
 
 
+def overdue_closures(*, today: date):
+    """Requests still held after their close-by date: the overdue report and the stuck-work page."""
+    return ClosureRequest.objects.filter(status=ClosureRequest.Status.HELD, close_by__lt=today)
+
+
 def report_overdue_closures(*, today: date | None = None) -> list[int]:
     """Requests still held after their close-by date: logged once each, for operations to look at."""
     today = today or timezone.localdate()
     ids = list(
-        ClosureRequest.objects.filter(
-            status=ClosureRequest.Status.HELD, close_by__lt=today, overdue_reported_at__isnull=True
-        ).values_list("pk", flat=True)
+        overdue_closures(today=today).filter(overdue_reported_at__isnull=True).values_list("pk", flat=True)
     )
     if ids:
         ClosureRequest.objects.filter(pk__in=ids, overdue_reported_at__isnull=True).update(

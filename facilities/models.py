@@ -31,3 +31,10 @@ class IncarceratedPerson(models.Model):
 
     def __str__(self):
         return f"{self.name} ({self.facility})"
+
+
+def person_at(facility_name: str, person_name: str) -> tuple[Facility, IncarceratedPerson]:
+    """The facility and the person there, by name, created when new (scenario files name both)."""
+    facility, _ = Facility.objects.get_or_create(name=facility_name)
+    person, _ = IncarceratedPerson.objects.get_or_create(facility=facility, name=person_name)
+    return facility, person

@@ -28,8 +28,9 @@ from django.utils import timezone
 from accounts.models import Account
 from prepaid.allocation import allocate_refunds
 from prepaid.models import Enrolment, LedgerEntry, PrepaidAccount
-from refunds.issuing import check_to, refund_for_line, save_refunds
+from refunds.issuing import refund_for_line, save_refunds
 from refunds.models import Refund
+from refunds.transitions import check_to
 from securus.cards import card_label
 from securus.closer_types import local_today
 from securus.money import dollars, format_cents

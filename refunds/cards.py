@@ -11,18 +11,23 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from django.db import transaction
-from django.db.models import Exists, OuterRef, Q
-from django.db.models.functions import Coalesce
+from django.db.models import Q
 from django.utils import timezone
 
-from accounts.models import Address
-from securus.cards import card_label
-
-from . import emails, gateway
-from .issuing import check_from_snapshot, check_to, replacement_check_refund
-from .models import Check, Refund, RefundEvent, deletion_model
-from .retention import REFUNDS, release_contacts
+from . import gateway
+from .enqueue import submit_card_refund_later
+from .models import Refund, deletion_model
+from .transitions import (
+    REFUND_CAN_FAIL_FOR,
+    card_refunds_to_sweep,
+    claim_for_submission,
+    erase_snapshot_if_settled,
+    mark_succeeded,
+    release_claim,
+    replace_with_check,
+    unheard_card_refunds,
+)
+from .transitions import record_submission as _record_stripe_id
 
 log = logging.getLogger(__name__)
 
@@ -30,23 +35,6 @@ log = logging.getLogger(__name__)
 SWEEP_AFTER = timedelta(minutes=15)
 # A refund Stripe left pending with no webhook for this long is looked up (retrieve).
 UNHEARD_AFTER = timedelta(days=1)
-# A card refund can still fail (and become a check) this long after it succeeded: the deletion keeps
-# the mailing address until then.
-REFUND_CAN_FAIL_FOR = timedelta(days=120)
-# Refund statuses after which nothing more happens to the money (the address snapshot can go).
-FINAL_STATUSES = frozenset(
-    {
-        Refund.Status.SUCCEEDED,
-        Refund.Status.REPLACED,
-        Refund.Status.CHECK_MAILED,
-        Refund.Status.CHECK_VOIDED,
-        Refund.Status.CHECK_RETURNED,
-    }
-)
-
-
-def _event(refund: Refund, status: str, note: str = "", *, at=None) -> RefundEvent:
-    return RefundEvent.objects.create(refund=refund, status=status, note=note[:300], at=at or timezone.now())
 
 
 def submit_card_refund(refund_id: int) -> Refund | None:
@@ -54,9 +42,7 @@ def submit_card_refund(refund_id: int) -> Refund | None:
 
     Raises gateway.Unreachable for the task to retry later (the refund goes back to pending)."""
     now = timezone.now()
-    claimed = Refund.objects.filter(
-        pk=refund_id, method=Refund.Method.CARD, status=Refund.Status.PENDING
-    ).update(status=Refund.Status.SUBMITTED, updated_at=now, first_sent_at=Coalesce("first_sent_at", now))
+    claimed = claim_for_submission(refund_id=refund_id, now=now)
     refund = Refund.objects.select_related("payment", "deletion").filter(pk=refund_id).first()
     if refund is None:
         return None
@@ -81,10 +67,7 @@ def submit_card_refund(refund_id: int) -> Refund | None:
             return _settle_charge_without_room(refund, charge_id, exc)
         return replace_with_check(refund_id=refund.pk, reason=_reason_text(exc.code, exc.message))
     except gateway.Unreachable:
-        # Back to pending so the retry (or the sweep) claims it again; enqueued_at stays fresh.
-        Refund.objects.filter(pk=refund.pk, status=Refund.Status.SUBMITTED, stripe_refund_id="").update(
-            status=Refund.Status.PENDING, updated_at=timezone.now(), enqueued_at=timezone.now()
-        )
+        release_claim(refund_id=refund.pk)
         raise
     return record_submission(refund_id=refund.pk, result=result)
 
@@ -140,34 +123,13 @@ def note_retry(*, refund_id: int, countdown: int) -> None:
 
 def record_submission(*, refund_id: int, result: gateway.StripeRefund, note: str = "") -> Refund:
     """Store Stripe's refund id once; a refund Stripe already settled is settled here too."""
-    with transaction.atomic():
-        refund = Refund.objects.select_for_update(of=("self",)).select_related("deletion").get(pk=refund_id)
-        if refund.stripe_refund_id:
-            return refund
-        refund.stripe_refund_id = result.id
-        refund.updated_at = timezone.now()
-        refund.save(update_fields=["stripe_refund_id", "updated_at"])
-        note = note or f"Sent to the card issuer ({card_label(refund.card_brand, refund.card_last4)})."
-        _event(refund, Refund.Status.SUBMITTED, note)
-        emails.send_status_email(refund=refund, status=Refund.Status.SUBMITTED)
+    refund, recorded = _record_stripe_id(refund_id=refund_id, stripe_refund_id=result.id, note=note)
+    if not recorded:
+        return refund
     if result.status == "succeeded":
         return mark_succeeded(refund_id=refund_id)
     if result.status in ("failed", "canceled"):
         return replace_with_check(refund_id=refund_id, reason=_reason_text(result.failure_reason or "failed"))
-    return refund
-
-
-def mark_succeeded(*, refund_id: int) -> Refund:
-    with transaction.atomic():
-        refund = Refund.objects.select_for_update(of=("self",)).select_related("deletion").get(pk=refund_id)
-        if refund.status not in (Refund.Status.PENDING, Refund.Status.SUBMITTED):
-            return refund
-        refund.status = Refund.Status.SUCCEEDED
-        refund.updated_at = timezone.now()
-        refund.save(update_fields=["status", "updated_at"])
-        _event(refund, Refund.Status.SUCCEEDED, "The card issuer accepted the refund.")
-        emails.send_status_email(refund=refund, status=Refund.Status.SUCCEEDED)
-        erase_snapshot_if_settled(deletion_id=refund.deletion_id)
     return refund
 
 
@@ -193,59 +155,6 @@ REASONS = {
 
 def _reason_text(code: str, message: str = "") -> str:
     return REASONS.get(code, message or code.replace("_", " "))
-
-
-def _address_on_record(account_id: int):
-    return Address.objects.select_related("account").filter(account_id=account_id).first()
-
-
-def replace_with_check(*, refund_id: int, reason: str) -> Refund:
-    """A card refund that failed for good becomes a mailed check for the same amount, addressed to the
-    snapshot taken at deletion. Returns the new check refund (or the existing one on a re-run)."""
-    with transaction.atomic():
-        refund = Refund.objects.select_for_update(of=("self",)).select_related("deletion").get(pk=refund_id)
-        if refund.replaced_by_id:
-            return refund.replaced_by
-        if refund.method != Refund.Method.CARD or refund.status in (
-            Refund.Status.FAILED,
-            Refund.Status.REPLACED,
-        ):
-            return refund
-        now = timezone.now()
-        refund.status = Refund.Status.FAILED
-        refund.failure_reason = reason[:200]
-        refund.updated_at = now
-        _event(refund, Refund.Status.FAILED, f"The card refund failed: {reason}.", at=now)
-        check_refund = replacement_check_refund(replacing=refund, key_suffix="check", now=now)
-        _event(
-            check_refund, Refund.Status.CHECK_QUEUED, f"Replaces a card refund that failed: {reason}.", at=now
-        )
-        address = None if refund.deletion is not None else _address_on_record(refund.account_id)
-        if refund.deletion is not None:
-            check_from_snapshot(refund=check_refund, deletion=refund.deletion).save()
-        elif address is not None:  # a refund without deletion (inactive balance): the address on record
-            fields = {
-                name: getattr(address, name) for name in ("line1", "line2", "city", "state", "zip_code")
-            }
-            check_to(refund=check_refund, payee=address.account.name, address=fields).save()
-        else:  # no snapshot to address it to: queued without address, held back from check runs
-            Check.objects.create(
-                refund=check_refund,
-                amount_cents=check_refund.amount_cents,
-                payee="",
-                line1="",
-                city="",
-                state="",
-                zip_code="",
-            )
-            log.warning("refund %s: replacement check %s has no address", refund.pk, check_refund.pk)
-        refund.status = Refund.Status.REPLACED
-        refund.replaced_by = check_refund
-        refund.save(update_fields=["status", "failure_reason", "updated_at", "replaced_by"])
-        _event(refund, Refund.Status.REPLACED, "Replaced by a mailed check.", at=now)
-        emails.send_status_email(refund=refund, status=Refund.Status.REPLACED, note=reason)
-    log.info("refund %s failed (%s): replaced by check refund %s", refund.pk, reason, check_refund.pk)
-    return check_refund
 
 
 def handle_refund_event(event) -> None:
@@ -298,10 +207,7 @@ def settle_unheard(*, limit: int = 200, now=None) -> list[int]:
     and settle them as it says. Returns the ids whose status changed."""
     now = now or timezone.now()
     ids = list(
-        Refund.objects.filter(
-            method=Refund.Method.CARD, status=Refund.Status.SUBMITTED, updated_at__lt=now - UNHEARD_AFTER
-        )
-        .exclude(stripe_refund_id="")
+        unheard_card_refunds(before=now - UNHEARD_AFTER)
         .order_by("updated_at")
         .values_list("pk", "stripe_refund_id")[:limit]
     )
@@ -326,18 +232,10 @@ def settle_unheard(*, limit: int = 200, now=None) -> list[int]:
 def sweep_pending(*, limit: int = 200, now=None) -> list[int]:
     """Enqueue again the card refunds whose task message was lost (broker down at commit, retries spent,
     a worker killed after claiming). Returns the refund ids enqueued."""
-    from .tasks import submit_card_refund
-
     now = now or timezone.now()
     cutoff = now - SWEEP_AFTER
-    stuck = Q(status=Refund.Status.PENDING) & (Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=cutoff))
-    orphaned = Q(status=Refund.Status.SUBMITTED, stripe_refund_id="", updated_at__lt=cutoff) & (
-        Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=cutoff)
-    )
     ids = list(
-        Refund.objects.filter(Q(method=Refund.Method.CARD) & (stuck | orphaned))
-        .order_by("created_at")
-        .values_list("pk", flat=True)[:limit]
+        card_refunds_to_sweep(cutoff=cutoff).order_by("created_at").values_list("pk", flat=True)[:limit]
     )
     enqueued = []
     for refund_id in ids:
@@ -349,7 +247,7 @@ def sweep_pending(*, limit: int = 200, now=None) -> list[int]:
         ):
             continue
         try:
-            submit_card_refund.delay(refund_id)
+            submit_card_refund_later(refund_id)
         except Exception:
             log.exception("sweep: could not enqueue refund %s", refund_id)
             Refund.objects.filter(pk=refund_id, enqueued_at=now).update(enqueued_at=None)
@@ -358,42 +256,6 @@ def sweep_pending(*, limit: int = 200, now=None) -> list[int]:
     if enqueued:
         log.warning("sweep: enqueued %d card refunds again: %s", len(enqueued), enqueued)
     return enqueued
-
-
-def erase_snapshot_if_settled(*, deletion_id: int | None, now=None) -> bool:
-    """Once no refund of a deletion can still become a check, the deletion's address snapshot is erased
-    (from then on the address lives only on the Check rows that were mailed to it), the refunds' hold on
-    the contact email ends, and the settlement time is recorded (the tracking link expires a year later).
-    A card refund that succeeded can still fail for REFUND_CAN_FAIL_FOR (the issuer returns the money),
-    so it counts as settled only after that."""
-    if deletion_id is None:
-        return False
-    return bool(erase_snapshots_if_settled(deletion_ids=[deletion_id], now=now))
-
-
-def erase_snapshots_if_settled(*, deletion_ids, now=None) -> int:
-    """The same for many deletions in a few statements (a check run settles hundreds at once). Returns
-    how many address snapshots were erased."""
-    now = now or timezone.now()
-    mine = Refund.objects.filter(deletion=OuterRef("pk"))
-    open_refunds = mine.exclude(status__in=FINAL_STATUSES)
-    recent_success = mine.filter(
-        method=Refund.Method.CARD,
-        status=Refund.Status.SUCCEEDED,
-        updated_at__gt=now - REFUND_CAN_FAIL_FOR,
-    )
-    deletions = deletion_model().objects
-    settled = list(
-        deletions.filter(pk__in=list(deletion_ids))
-        .exclude(Exists(open_refunds))
-        .exclude(Exists(recent_success))
-        .values_list("pk", flat=True)
-    )
-    if not settled:
-        return 0
-    deletions.filter(pk__in=settled, refunds_settled_at__isnull=True).update(refunds_settled_at=now)
-    release_contacts(deletion_ids=settled, purpose=REFUNDS)
-    return deletions.filter(pk__in=settled).exclude(mailing_address={}).update(mailing_address={})
 
 
 def erase_settled_snapshots(*, limit: int = 500, now=None) -> int:

@@ -18,20 +18,19 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Max, Q, Sum
+from django.db.models import Max, Sum
 from django.utils import timezone
 
 from securus.calendar import is_business_day
 from securus.money import dollars, format_cents
 
-from . import emails
-from .cards import erase_snapshots_if_settled
-from .models import Check, CheckRun, Refund, RefundEvent
+from . import transitions
+from .models import Check, CheckRun
+from .transitions import VOID_AFTER_DAYS
 
 log = logging.getLogger(__name__)
 
 FIRST_CHECK_NUMBER = 100001
-VOID_AFTER_DAYS = 180
 _NUMBERING_LOCK = 0x5EC0C4EC  # pg_advisory_xact_lock key: one numbering at a time
 
 
@@ -40,10 +39,6 @@ def _lock_numbering():
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_NUMBERING_LOCK])
     # SQLite (laptop demo) allows one writer at a time anyway.
-
-
-def _mailable():
-    return ~Q(line1="") & ~Q(city="") & ~Q(zip_code="")
 
 
 def run_checks_if_business_day(*, limit: int = 500, today: date | None = None) -> CheckRun | None:
@@ -73,7 +68,7 @@ def _number_batch(*, today: date, limit: int) -> CheckRun | None:
     with transaction.atomic():
         _lock_numbering()
         check_ids = list(
-            Check.objects.filter(_mailable(), status=Check.Status.QUEUED, check_number__isnull=True)
+            transitions.mailable_checks()
             .order_by("created_at", "pk")
             .select_for_update(skip_locked=True)
             .values_list("pk", flat=True)[:limit]
@@ -137,45 +132,18 @@ def _finish(*, run_id: int) -> None:
             return  # another run is finishing it
         if run.status == CheckRun.Status.OPEN:
             _write_files(run)
-            _mark(run, Check.Status.QUEUED, Check.Status.PRINTED, Refund.Status.CHECK_PRINTED, "printed_at")
+            transitions.print_run(run)
             run.status = CheckRun.Status.PRINTED
             run.save(update_fields=["status", "positive_pay_file", "register_file"])
     with transaction.atomic():
         run = CheckRun.objects.select_for_update(skip_locked=True).filter(pk=run_id).first()
         if run is None or run.status != CheckRun.Status.PRINTED:
             return
-        deletion_ids = _mark(
-            run, Check.Status.PRINTED, Check.Status.MAILED, Refund.Status.CHECK_MAILED, "mailed_at"
-        )
+        deletion_ids = transitions.mail_run(run)
         run.status = CheckRun.Status.MAILED
         run.completed_at = timezone.now()
         run.save(update_fields=["status", "completed_at"])
-        erase_snapshots_if_settled(deletion_ids=deletion_ids)
-
-
-def _mark(run, from_status, to_status, refund_status, stamp_field) -> set[int]:
-    """Move every check of the run (and its refund) one step, set-based: a fixed number of queries per
-    run whatever its size."""
-    now = timezone.now()
-    checks = Check.objects.filter(check_run=run, status=from_status)
-    rows = list(
-        checks.order_by("check_number").values_list("refund_id", "check_number", "refund__deletion_id")
-    )
-    if not rows:
-        return set()
-    Refund.objects.filter(check_payment__in=checks).update(status=refund_status, updated_at=now)
-    checks.update(status=to_status, **{stamp_field: now})
-    verb = "Printed" if to_status == Check.Status.PRINTED else "Mailed by USPS"
-    RefundEvent.objects.bulk_create(
-        RefundEvent(refund_id=refund_id, status=refund_status, at=now, note=f"{verb}: check no. {number}.")
-        for refund_id, number, _ in rows
-    )
-    if to_status == Check.Status.MAILED:
-        mailed = Refund.objects.filter(
-            check_payment__check_run=run, check_payment__status=to_status
-        ).select_related("deletion", "check_payment")
-        emails.send_status_emails(refunds=list(mailed), status=refund_status)
-    return {deletion_id for _, _, deletion_id in rows if deletion_id}
+        transitions.erase_snapshots_if_settled(deletion_ids=deletion_ids)
 
 
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -267,25 +235,13 @@ def void_stale_checks(*, today: date | None = None, limit: int = 500) -> list[Ch
     now = timezone.now()
     with transaction.atomic():
         checks = list(
-            Check.objects.filter(status=Check.Status.MAILED, void_after__lt=today)
+            transitions.stale_checks(today=today)
             .order_by("void_after", "pk")
             .select_for_update(skip_locked=True)[:limit]
         )
         if not checks:
             return []
-        Check.objects.filter(pk__in=[c.pk for c in checks]).update(status=Check.Status.VOIDED, voided_at=now)
-        Refund.objects.filter(pk__in=[c.refund_id for c in checks]).update(
-            status=Refund.Status.CHECK_VOIDED, updated_at=now
-        )
-        RefundEvent.objects.bulk_create(
-            RefundEvent(
-                refund_id=c.refund_id,
-                status=Refund.Status.CHECK_VOIDED,
-                at=now,
-                note=f"Check no. {c.check_number} was not cashed within {VOID_AFTER_DAYS} days.",
-            )
-            for c in checks
-        )
+        transitions.void(checks, now=now)
     for check in checks:
         log.warning(
             "voided stale check %s (%s): reissue or report as unclaimed property",

@@ -1,8 +1,12 @@
-"""Refund tasks: thin, idempotent (acks_late), ids in, one service call each."""
+"""Refund tasks: thin, idempotent (acks_late), ids in, one service call each. Tasks import the services;
+services never import tasks (they enqueue by name through refunds.enqueue)."""
 
 import logging
+from datetime import date
 
 from celery import shared_task
+
+from refunds import cards, checks, gateway
 
 log = logging.getLogger(__name__)
 
@@ -16,8 +20,6 @@ MAX_RETRIES = 8
 # No result is stored: nothing reads it, and at hundreds of refunds a second the writes add up.
 @shared_task(bind=True, acks_late=True, max_retries=MAX_RETRIES, ignore_result=True)
 def submit_card_refund(self, refund_id: int) -> None:
-    from refunds import cards, gateway
-
     try:
         cards.submit_card_refund(refund_id)
     except gateway.Unreachable as exc:
@@ -37,37 +39,25 @@ def submit_card_refunds(refund_ids: list[int]) -> None:
 
 @shared_task(acks_late=True)
 def sweep_pending_card_refunds(limit: int = 200) -> int:
-    from refunds import cards
-
     return len(cards.sweep_pending(limit=limit))
 
 
 @shared_task(acks_late=True)
 def settle_unheard_card_refunds(limit: int = 200) -> int:
-    from refunds import cards
-
     return len(cards.settle_unheard(limit=limit))
 
 
 @shared_task(acks_late=True)
 def erase_settled_snapshots(limit: int = 500) -> int:
-    from refunds import cards
-
     return cards.erase_settled_snapshots(limit=limit)
 
 
 @shared_task(acks_late=True)
 def run_checks(limit: int = 2000, today: str | None = None) -> int | None:
-    from datetime import date
-
-    from refunds import checks
-
     run = checks.run_checks_if_business_day(limit=limit, today=date.fromisoformat(today) if today else None)
     return run.pk if run else None
 
 
 @shared_task(acks_late=True)
 def void_stale_checks(limit: int = 500) -> int:
-    from refunds import checks
-
     return len(checks.void_stale_checks(limit=limit))

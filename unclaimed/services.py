@@ -29,8 +29,9 @@ from audit.models import AuditEvent
 from audit.services import record
 from care.checks import reissue_check
 from refunds.checks import safe_cell
-from refunds.issuing import check_to, refund_for_line, save_refunds
+from refunds.issuing import refund_for_line, save_refunds
 from refunds.models import Check, Refund
+from refunds.transitions import check_to
 from refunds.windows import check_refund_window
 from securus.closer_types import RefundLine, local_today
 from securus.errors import Refused

@@ -59,7 +59,7 @@ class Session(models.Model):
 
     class Status(models.TextChoices):
         SCHEDULED = "scheduled", "Scheduled"
-        CANCELLED = "cancelled", "Cancelled by the family member"
+        CANCELED = "cancelled", "Cancelled by the family member"
         VOIDED = "voided", "Voided at account deletion"
         COMPLETED = "completed", "Completed"
 
@@ -127,7 +127,7 @@ class UnsubscribeAnswer(models.Model):
     class Outcome(models.TextChoices):
         PENDING = "pending", "Answered, undecided"
         STAYED = "stayed", "Stayed enrolled"
-        CANCELLED = "cancelled", "Completed cancellation"
+        CANCELED = "cancelled", "Completed cancellation"
 
     subscription = models.ForeignKey(
         Subscription, on_delete=models.PROTECT, related_name="unsubscribe_answers"

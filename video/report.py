@@ -13,14 +13,20 @@ from django.utils.html import escape
 
 from .models import UnsubscribeAnswer
 
+# (Row attribute, label, colour), each counting the answers with that stored outcome.
 OUTCOMES = [
-    ("cancelled", "Cancelled", "#a4161a"),
+    ("canceled", "Cancelled", "#a4161a"),
     ("stayed", "Stayed enrolled", "#1e6b34"),
     ("pending", "Left without deciding", "#8a949e"),
 ]
+_STORED = {
+    "canceled": UnsubscribeAnswer.Outcome.CANCELED,
+    "stayed": UnsubscribeAnswer.Outcome.STAYED,
+    "pending": UnsubscribeAnswer.Outcome.PENDING,
+}
 _COUNTS = {
     "total": Count("id"),
-    **{key: Count("id", filter=Q(outcome=key)) for key, _, _ in OUTCOMES},
+    **{key: Count("id", filter=Q(outcome=_STORED[key])) for key, _, _ in OUTCOMES},
 }
 
 
@@ -28,13 +34,13 @@ _COUNTS = {
 class Row:
     label: str
     total: int = 0
-    cancelled: int = 0
+    canceled: int = 0
     stayed: int = 0
     pending: int = 0
 
     @property
     def stayed_share(self) -> str:
-        decided = self.cancelled + self.stayed
+        decided = self.canceled + self.stayed
         return f"{round(100 * self.stayed / decided)}%" if decided else "–"
 
 
@@ -100,7 +106,7 @@ def build(*, date_from: date | None = None, date_to: date | None = None) -> Repo
 
 
 def bar_chart_svg(rows: list[Row], *, title: str) -> str:
-    """Horizontal stacked bars (cancelled / stayed / undecided) per row, as inline SVG markup."""
+    """Horizontal stacked bars (canceled / stayed / undecided) per row, as inline SVG markup."""
     bar_h, gap, label_w, bar_w, top = 22, 10, 300, 420, 30
     legend_h = 26
     height = top + len(rows) * (bar_h + gap) + legend_h + 10
@@ -151,7 +157,7 @@ def to_csv(report: Report) -> str:
                 r["facility__name"],
                 r["reason__label"],
                 r["total"],
-                r["cancelled"],
+                r["canceled"],
                 r["stayed"],
                 r["pending"],
             ]

@@ -29,6 +29,6 @@ def cancel_session(*, session: Session, now=None) -> bool:
     # Conditional update: a repeated POST, or one after the start time, changes nothing.
     changed = Session.objects.filter(
         pk=session.pk, status=Session.Status.SCHEDULED, scheduled_at__gt=now
-    ).update(status=Session.Status.CANCELLED, status_changed_at=now)
+    ).update(status=Session.Status.CANCELED, status_changed_at=now)
     session.refresh_from_db()
     return bool(changed)

@@ -282,7 +282,7 @@ def complete_cancellation(*, answer: UnsubscribeAnswer) -> Subscription:
         # The answer's conditional update is the lock: only one request records the cancellation.
         won = UnsubscribeAnswer.objects.filter(
             pk=answer.pk, outcome=UnsubscribeAnswer.Outcome.PENDING
-        ).update(outcome=UnsubscribeAnswer.Outcome.CANCELLED, decided_at=now)
+        ).update(outcome=UnsubscribeAnswer.Outcome.CANCELED, decided_at=now)
         if won:
             Subscription.objects.filter(OPEN, pk=sub.pk, cancel_at_period_end=False).update(
                 cancel_at_period_end=True,
@@ -445,8 +445,8 @@ def reconcile_expired(*, now: datetime | None = None, limit: int = 200) -> Recon
         .order_by("current_period_end")
         .values_list("pk", "cancel_at_period_end", "stripe_subscription_id", "current_period_end")[:limit]
     )
-    for pk, cancelled, stripe_id, period_end in due:
-        if cancelled or not stripe_id:
+    for pk, canceled, stripe_id, period_end in due:
+        if canceled or not stripe_id:
             result.ended += Subscription.objects.filter(OPEN, pk=pk, current_period_end__lte=now).update(
                 status=Subscription.Status.ENDED, ended_at=period_end
             )

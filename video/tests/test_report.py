@@ -59,7 +59,7 @@ def expected(answers, key):
 
 def as_dict(rows):
     return {
-        r.label: Counter(total=r.total, pending=r.pending, stayed=r.stayed, cancelled=r.cancelled)
+        r.label: Counter(total=r.total, pending=r.pending, stayed=r.stayed, cancelled=r.canceled)
         for r in rows
     }
 
@@ -106,7 +106,7 @@ def test_csv_rows_add_up_to_the_answers(generated):
 
 def test_svg_chart_has_one_bar_group_per_reason_and_escapes_labels(reasons):
     rows = [
-        report.Row(label='<script>"x"</script>', total=3, cancelled=2, stayed=1),
+        report.Row(label='<script>"x"</script>', total=3, canceled=2, stayed=1),
         report.Row(label="Other", total=1, pending=1),
     ]
     svg = report.bar_chart_svg(rows, title="Answers by reason")

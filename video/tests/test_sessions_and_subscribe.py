@@ -109,7 +109,7 @@ def test_cancel_a_scheduled_visit_before_it_starts(member, account):
     response = member.post(reverse("video:cancel_session", args=[visit.pk]))
     assert response.url == reverse("deletion:home")
     visit.refresh_from_db()
-    assert visit.status == Session.Status.CANCELLED and visit.status_changed_at is not None
+    assert visit.status == Session.Status.CANCELED and visit.status_changed_at is not None
     changed_at = visit.status_changed_at
     member.post(reverse("video:cancel_session", args=[visit.pk]))  # twice: nothing more happens
     visit.refresh_from_db()

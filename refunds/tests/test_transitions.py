@@ -1,0 +1,70 @@
+"""Each transition checks its source state: from any other state it changes nothing (or refuses, when a
+person asked), and the sweep and the stuck-work page count the same unsent refunds."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from care.stuck import stuck_refunds
+from refunds import transitions
+from refunds.models import Check, Refund, RefundEvent
+from refunds.tests.helpers import make_card_refund, make_check_refund, make_deletion
+
+pytestmark = pytest.mark.django_db
+
+
+def _state(refund):
+    refund.refresh_from_db()
+    return refund.status, refund.events.count()
+
+
+def test_card_transitions_only_leave_their_source_states():
+    refund = make_card_refund(deletion=make_deletion(), charge_id="ch_1")
+    now = timezone.now()
+    assert transitions.claim_for_submission(refund_id=refund.pk, now=now) is True
+    assert transitions.claim_for_submission(refund_id=refund.pk, now=now) is False  # already submitted
+    transitions.record_submission(refund_id=refund.pk, stripe_refund_id="re_1")
+    transitions.release_claim(refund_id=refund.pk)  # Stripe has it: it is not pending again
+    assert _state(refund) == ("submitted", 2)
+    transitions.mark_succeeded(refund_id=refund.pk)
+    transitions.mark_succeeded(refund_id=refund.pk)
+    assert _state(refund) == ("succeeded", 3)
+
+
+def test_a_check_refund_is_never_claimed_for_stripe_nor_replaced_as_a_card():
+    refund = make_check_refund(deletion=make_deletion())
+    assert transitions.claim_for_submission(refund_id=refund.pk, now=timezone.now()) is False
+    assert transitions.replace_with_check(refund_id=refund.pk, reason="declined").pk == refund.pk
+    assert transitions.mark_succeeded(refund_id=refund.pk).status == "check_queued"
+    assert _state(refund) == ("check_queued", 1)
+    assert Refund.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("transition", "code"),
+    [(transitions.mark_returned, "not_mailed"), (transitions.reissue, "not_reissuable")],
+)
+def test_a_queued_check_can_be_neither_returned_nor_reissued(transition, code):
+    check = make_check_refund(deletion=make_deletion()).check_payment
+    extra = {"note": ""} if transition is transitions.mark_returned else {"address": None}
+    with pytest.raises(transitions.CheckRefused) as refused:
+        transition(check=check, actor=None, channel="admin", call_reference="", now=timezone.now(), **extra)
+    assert refused.value.code == code
+    assert Check.objects.get().status == "queued" and RefundEvent.objects.count() == 1
+
+
+def test_sweep_and_stuck_work_count_the_same_unsent_refunds():
+    deletion = make_deletion()
+    pending = make_card_refund(deletion=deletion, charge_id="ch_1")
+    orphaned = make_card_refund(deletion=deletion, charge_id="ch_2")
+    answered = make_card_refund(deletion=deletion, charge_id="ch_3")
+    long_ago = timezone.now() - timedelta(days=2)
+    Refund.objects.filter(pk=orphaned.pk).update(status="submitted")
+    Refund.objects.filter(pk=answered.pk).update(status="submitted", stripe_refund_id="re_3")
+    Refund.objects.update(created_at=long_ago, updated_at=long_ago)
+    unsent = {pending.pk, orphaned.pk}
+    assert set(transitions.unsent_card_refunds().values_list("pk", flat=True)) == unsent
+    assert set(stuck_refunds(timezone.now()).values_list("pk", flat=True)) == unsent
+    swept = transitions.card_refunds_to_sweep(cutoff=timezone.now() - timedelta(minutes=15))
+    assert set(swept.values_list("pk", flat=True)) == unsent

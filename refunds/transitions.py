@@ -1,0 +1,457 @@
+"""The Refund and Check state machine. Every change of a refund's or a check's status happens here, one
+function per transition: it checks the source state (a transition already made is not made twice), writes
+the status, the refund's timeline event, the audit row when a person acted, and the status email (sent
+after commit). The querysets that find refunds and checks waiting on a transition live here too, so the
+sweep, the check run, the stale-check job and the stuck-work page count the same rows.
+
+    card refund:  pending -> submitted -> succeeded
+                  pending | submitted -> failed -> replaced (by a new check refund)
+                  submitted (no Stripe id) -> pending            (Stripe unreachable: retried)
+    check refund: check_queued -> check_printed -> check_mailed -> check_voided | check_returned
+                  check_voided | check_returned -> replaced (by a reissued check refund)
+    check:        queued -> printed -> mailed -> voided | returned
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime, timedelta
+
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from accounts.addresses import ADDRESS_FIELDS
+from accounts.models import Address
+from audit.models import AuditEvent
+from audit.services import record
+from securus.cards import card_label
+from securus.errors import Refused
+
+from . import emails
+from .models import Check, CheckRun, Refund, RefundEvent, deletion_model
+from .retention import REFUNDS, release_contacts
+from .windows import check_refund_window
+
+log = logging.getLogger(__name__)
+
+# Refund statuses after which nothing more happens to the money (the address snapshot can go).
+FINAL_STATUSES = frozenset(
+    {
+        Refund.Status.SUCCEEDED,
+        Refund.Status.REPLACED,
+        Refund.Status.CHECK_MAILED,
+        Refund.Status.CHECK_VOIDED,
+        Refund.Status.CHECK_RETURNED,
+    }
+)
+VOID_AFTER_DAYS = 180
+# A card refund can still fail (and become a check) this long after it succeeded: the deletion keeps
+# the mailing address until then.
+REFUND_CAN_FAIL_FOR = timedelta(days=120)
+
+
+class CheckRefused(Refused):
+    """A person asked for a check transition its state does not allow; `message` is written for them."""
+
+
+# --- who is waiting on a transition --------------------------------------------------------------------
+
+
+def unsent_card_refunds():
+    """Card refunds Stripe has not answered: pending, or claimed by a worker that recorded no Stripe id."""
+    return Refund.objects.filter(
+        Q(status=Refund.Status.PENDING) | Q(status=Refund.Status.SUBMITTED, stripe_refund_id=""),
+        method=Refund.Method.CARD,
+    )
+
+
+def unheard_card_refunds(*, before: datetime):
+    """Card refunds Stripe accepted as pending, with no word from Stripe since `before`."""
+    return Refund.objects.filter(
+        method=Refund.Method.CARD, status=Refund.Status.SUBMITTED, updated_at__lt=before
+    ).exclude(stripe_refund_id="")
+
+
+def card_refunds_to_sweep(*, cutoff: datetime):
+    """Unsent card refunds whose task message is lost: not enqueued since `cutoff`, and when claimed,
+    claimed before it (a worker still talking to Stripe is left alone)."""
+    return (
+        unsent_card_refunds()
+        .exclude(status=Refund.Status.SUBMITTED, updated_at__gte=cutoff)
+        .filter(Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=cutoff))
+    )
+
+
+def queued_checks():
+    """Checks waiting for a check run."""
+    return Check.objects.filter(status=Check.Status.QUEUED)
+
+
+def mailable_checks():
+    """Queued checks with a complete address and no number yet: what the next check run numbers."""
+    return queued_checks().filter(~Q(line1="") & ~Q(city="") & ~Q(zip_code=""), check_number__isnull=True)
+
+
+def stale_checks(*, today: date):
+    """Mailed checks not cashed by their void-after date."""
+    return Check.objects.filter(status=Check.Status.MAILED, void_after__lt=today)
+
+
+# --- shared pieces --------------------------------------------------------------------------------------
+
+
+def _event(refund: Refund, status: str, note: str = "", *, at=None) -> RefundEvent:
+    return RefundEvent.objects.create(refund=refund, status=status, note=note[:300], at=at or timezone.now())
+
+
+def _locked_refund(refund_id: int) -> Refund:
+    return Refund.objects.select_for_update(of=("self",)).select_related("deletion").get(pk=refund_id)
+
+
+def locked_check(check_id: int) -> Check:
+    return Check.objects.select_for_update(of=("self",)).select_related("refund").get(pk=check_id)
+
+
+def audit_check(check: Check, *, actor, action, channel, call_reference, details, now) -> None:
+    record(
+        actor=actor,
+        action=action,
+        obj=check,
+        channel=channel,
+        call_reference=call_reference,
+        account=check.refund.account if check.refund.account_id else None,
+        details=details,
+        at=now,
+    )
+
+
+def check_to(*, refund: Refund, payee: str, address: dict) -> Check:
+    return Check(
+        refund=refund,
+        amount_cents=refund.amount_cents,
+        payee=payee,
+        line1=address.get("line1", ""),
+        line2=address.get("line2", ""),
+        city=address.get("city", ""),
+        state=address.get("state", ""),
+        zip_code=address.get("zip_code", ""),
+    )
+
+
+def check_from_snapshot(*, refund: Refund, deletion) -> Check:
+    return check_to(refund=refund, payee=deletion.holder_name, address=deletion.mailing_address)
+
+
+def _address_on_record(account_id: int):
+    return Address.objects.select_related("account").filter(account_id=account_id).first()
+
+
+def _replacement_check_refund(*, replacing: Refund, key_suffix: str, now) -> Refund:
+    """A check refund owing the same money as `replacing` (a failed card refund, a returned check)."""
+    expected_from, expected_to = check_refund_window(timezone.localdate(now))
+    return Refund.objects.create(
+        account_id=replacing.account_id,
+        deletion_id=replacing.deletion_id,
+        service=replacing.service,
+        amount_cents=replacing.amount_cents,
+        method=Refund.Method.CHECK,
+        status=Refund.Status.CHECK_QUEUED,
+        expected_from=expected_from,
+        expected_to=expected_to,
+        idempotency_key=f"{replacing.idempotency_key}-{key_suffix}",
+        created_at=now,
+        updated_at=now,
+    )
+
+
+def erase_snapshot_if_settled(*, deletion_id: int | None, now=None) -> bool:
+    """Once no refund of a deletion can still become a check, the deletion's address snapshot is erased
+    (from then on the address lives only on the Check rows that were mailed to it), the refunds' hold on
+    the contact email ends, and the settlement time is recorded (the tracking link expires a year later).
+    A card refund that succeeded can still fail for REFUND_CAN_FAIL_FOR (the issuer returns the money),
+    so it counts as settled only after that."""
+    if deletion_id is None:
+        return False
+    return bool(erase_snapshots_if_settled(deletion_ids=[deletion_id], now=now))
+
+
+def erase_snapshots_if_settled(*, deletion_ids, now=None) -> int:
+    """The same for many deletions in a few statements (a check run settles hundreds at once). Returns
+    how many address snapshots were erased."""
+    now = now or timezone.now()
+    mine = Refund.objects.filter(deletion=OuterRef("pk"))
+    open_refunds = mine.exclude(status__in=FINAL_STATUSES)
+    recent_success = mine.filter(
+        method=Refund.Method.CARD,
+        status=Refund.Status.SUCCEEDED,
+        updated_at__gt=now - REFUND_CAN_FAIL_FOR,
+    )
+    deletions = deletion_model().objects
+    settled = list(
+        deletions.filter(pk__in=list(deletion_ids))
+        .exclude(Exists(open_refunds))
+        .exclude(Exists(recent_success))
+        .values_list("pk", flat=True)
+    )
+    if not settled:
+        return 0
+    deletions.filter(pk__in=settled, refunds_settled_at__isnull=True).update(refunds_settled_at=now)
+    release_contacts(deletion_ids=settled, purpose=REFUNDS)
+    return deletions.filter(pk__in=settled).exclude(mailing_address={}).update(mailing_address={})
+
+
+# --- refunds: born, sent, settled ----------------------------------------------------------------------
+
+
+def issue(refunds: list[Refund], notes: list[str]) -> list[Refund]:
+    """New refunds start their life: a card refund pending for Stripe, a check refund queued for a run.
+    Bulk, so the query count does not depend on how many there are."""
+    for refund in refunds:
+        is_card = refund.method == Refund.Method.CARD
+        refund.status = Refund.Status.PENDING if is_card else Refund.Status.CHECK_QUEUED
+    Refund.objects.bulk_create(refunds)
+    RefundEvent.objects.bulk_create(
+        RefundEvent(refund=r, at=r.created_at, status=r.status, note=note)
+        for r, note in zip(refunds, notes, strict=True)
+    )
+    return refunds
+
+
+def claim_for_submission(*, refund_id: int, now) -> bool:
+    """pending -> submitted, as a conditional UPDATE: one worker wins the right to call Stripe. The first
+    claim's time is kept (first_sent_at): a later re-send asks Stripe before sending again."""
+    return bool(
+        Refund.objects.filter(pk=refund_id, method=Refund.Method.CARD, status=Refund.Status.PENDING).update(
+            status=Refund.Status.SUBMITTED, updated_at=now, first_sent_at=Coalesce("first_sent_at", now)
+        )
+    )
+
+
+def release_claim(*, refund_id: int) -> None:
+    """submitted (no Stripe id) -> pending: Stripe could not be reached, so the retry (or the sweep)
+    claims it again; enqueued_at stays fresh."""
+    Refund.objects.filter(pk=refund_id, status=Refund.Status.SUBMITTED, stripe_refund_id="").update(
+        status=Refund.Status.PENDING, updated_at=timezone.now(), enqueued_at=timezone.now()
+    )
+
+
+def record_submission(*, refund_id: int, stripe_refund_id: str, note: str = "") -> tuple[Refund, bool]:
+    """Stripe accepted the refund: store its id once, with the timeline event and the email. Returns the
+    refund and whether this call recorded it (False: an earlier one did)."""
+    with transaction.atomic():
+        refund = _locked_refund(refund_id)
+        if refund.stripe_refund_id:
+            return refund, False
+        refund.stripe_refund_id = stripe_refund_id
+        refund.updated_at = timezone.now()
+        refund.save(update_fields=["stripe_refund_id", "updated_at"])
+        note = note or f"Sent to the card issuer ({card_label(refund.card_brand, refund.card_last4)})."
+        _event(refund, Refund.Status.SUBMITTED, note)
+        emails.send_status_email(refund=refund, status=Refund.Status.SUBMITTED)
+    return refund, True
+
+
+def mark_succeeded(*, refund_id: int) -> Refund:
+    """pending | submitted -> succeeded."""
+    with transaction.atomic():
+        refund = _locked_refund(refund_id)
+        if refund.status not in (Refund.Status.PENDING, Refund.Status.SUBMITTED):
+            return refund
+        refund.status = Refund.Status.SUCCEEDED
+        refund.updated_at = timezone.now()
+        refund.save(update_fields=["status", "updated_at"])
+        _event(refund, Refund.Status.SUCCEEDED, "The card issuer accepted the refund.")
+        emails.send_status_email(refund=refund, status=Refund.Status.SUCCEEDED)
+        erase_snapshot_if_settled(deletion_id=refund.deletion_id)
+    return refund
+
+
+def replace_with_check(*, refund_id: int, reason: str) -> Refund:
+    """card refund -> failed -> replaced: a card refund that failed for good becomes a mailed check for
+    the same amount, addressed to the snapshot taken at deletion. Returns the new check refund (or the
+    existing one on a re-run)."""
+    with transaction.atomic():
+        refund = _locked_refund(refund_id)
+        if refund.replaced_by_id:
+            return refund.replaced_by
+        if refund.method != Refund.Method.CARD or refund.status in (
+            Refund.Status.FAILED,
+            Refund.Status.REPLACED,
+        ):
+            return refund
+        now = timezone.now()
+        refund.status = Refund.Status.FAILED
+        refund.failure_reason = reason[:200]
+        refund.updated_at = now
+        _event(refund, Refund.Status.FAILED, f"The card refund failed: {reason}.", at=now)
+        check_refund = _replacement_check_refund(replacing=refund, key_suffix="check", now=now)
+        _event(
+            check_refund, Refund.Status.CHECK_QUEUED, f"Replaces a card refund that failed: {reason}.", at=now
+        )
+        address = None if refund.deletion is not None else _address_on_record(refund.account_id)
+        if refund.deletion is not None:
+            check_from_snapshot(refund=check_refund, deletion=refund.deletion).save()
+        elif address is not None:  # a refund without deletion (inactive balance): the address on record
+            fields = {name: getattr(address, name) for name in ADDRESS_FIELDS}
+            check_to(refund=check_refund, payee=address.account.name, address=fields).save()
+        else:  # no snapshot to address it to: queued without address, held back from check runs
+            Check.objects.create(
+                refund=check_refund,
+                amount_cents=check_refund.amount_cents,
+                payee="",
+                line1="",
+                city="",
+                state="",
+                zip_code="",
+            )
+            log.warning("refund %s: replacement check %s has no address", refund.pk, check_refund.pk)
+        refund.status = Refund.Status.REPLACED
+        refund.replaced_by = check_refund
+        refund.save(update_fields=["status", "failure_reason", "updated_at", "replaced_by"])
+        _event(refund, Refund.Status.REPLACED, "Replaced by a mailed check.", at=now)
+        emails.send_status_email(refund=refund, status=Refund.Status.REPLACED, note=reason)
+    log.info("refund %s failed (%s): replaced by check refund %s", refund.pk, reason, check_refund.pk)
+    return check_refund
+
+
+# --- checks: printed, mailed, voided, returned, reissued -----------------------------------------------
+
+
+def _advance_run(run: CheckRun, from_status, to_status, refund_status, stamp_field) -> set[int]:
+    """Every check of the run in `from_status` (and its refund) one step on, set-based: a fixed number of
+    queries per run whatever its size. Returns their deletions."""
+    now = timezone.now()
+    checks = Check.objects.filter(check_run=run, status=from_status)
+    rows = list(
+        checks.order_by("check_number").values_list("refund_id", "check_number", "refund__deletion_id")
+    )
+    if not rows:
+        return set()
+    Refund.objects.filter(check_payment__in=checks).update(status=refund_status, updated_at=now)
+    checks.update(status=to_status, **{stamp_field: now})
+    verb = "Printed" if to_status == Check.Status.PRINTED else "Mailed by USPS"
+    RefundEvent.objects.bulk_create(
+        RefundEvent(refund_id=refund_id, status=refund_status, at=now, note=f"{verb}: check no. {number}.")
+        for refund_id, number, _ in rows
+    )
+    if to_status == Check.Status.MAILED:
+        mailed = Refund.objects.filter(
+            check_payment__check_run=run, check_payment__status=to_status
+        ).select_related("deletion", "check_payment")
+        emails.send_status_emails(refunds=list(mailed), status=refund_status)
+    return {deletion_id for _, _, deletion_id in rows if deletion_id}
+
+
+def print_run(run: CheckRun) -> set[int]:
+    """queued -> printed (check_queued -> check_printed) for the run's checks."""
+    return _advance_run(
+        run, Check.Status.QUEUED, Check.Status.PRINTED, Refund.Status.CHECK_PRINTED, "printed_at"
+    )
+
+
+def mail_run(run: CheckRun) -> set[int]:
+    """printed -> mailed (check_printed -> check_mailed) for the run's checks, each holder emailed."""
+    return _advance_run(
+        run, Check.Status.PRINTED, Check.Status.MAILED, Refund.Status.CHECK_MAILED, "mailed_at"
+    )
+
+
+def void(checks: list[Check], *, now) -> None:
+    """mailed -> voided (check_mailed -> check_voided): not cashed within VOID_AFTER_DAYS."""
+    Check.objects.filter(pk__in=[c.pk for c in checks]).update(status=Check.Status.VOIDED, voided_at=now)
+    Refund.objects.filter(pk__in=[c.refund_id for c in checks]).update(
+        status=Refund.Status.CHECK_VOIDED, updated_at=now
+    )
+    RefundEvent.objects.bulk_create(
+        RefundEvent(
+            refund_id=c.refund_id,
+            status=Refund.Status.CHECK_VOIDED,
+            at=now,
+            note=f"Check no. {c.check_number} was not cashed within {VOID_AFTER_DAYS} days.",
+        )
+        for c in checks
+    )
+
+
+def mark_returned(*, check: Check, actor, note: str, channel: str, call_reference: str, now) -> Check:
+    """mailed -> returned (check_mailed -> check_returned): USPS brought the check back."""
+    with transaction.atomic():
+        check = locked_check(check.pk)
+        if check.status == Check.Status.RETURNED:
+            return check
+        if check.status != Check.Status.MAILED:
+            raise CheckRefused(
+                f"Only a mailed check can come back from USPS; this one is {check.get_status_display().lower()}.",
+                code="not_mailed",
+            )
+        check.status = Check.Status.RETURNED
+        check.save(update_fields=["status"])
+        Refund.objects.filter(pk=check.refund_id).update(status=Refund.Status.CHECK_RETURNED, updated_at=now)
+        RefundEvent.objects.create(
+            refund_id=check.refund_id,
+            status=Refund.Status.CHECK_RETURNED,
+            at=now,
+            note=f"Check no. {check.check_number} came back from USPS. Contact customer care to have it sent again.",
+        )
+        audit_check(
+            check,
+            actor=actor,
+            action=AuditEvent.Action.CHECK_RETURNED,
+            channel=channel,
+            call_reference=call_reference,
+            details={"check_number": check.check_number, "note": note[:200]},
+            now=now,
+        )
+    return check
+
+
+def reissue(*, check: Check, address: dict | None, actor, channel: str, call_reference: str, now) -> Check:
+    """returned | voided -> replaced by a new queued check for the same amount and payee, to `address`
+    (None: the same one). The money is owed once; reissuing twice returns the first reissue."""
+    with transaction.atomic():
+        check = locked_check(check.pk)
+        existing = Check.objects.filter(reissue_of=check).first()
+        if existing is not None:
+            return existing
+        if check.status not in (Check.Status.RETURNED, Check.Status.VOIDED):
+            raise CheckRefused(
+                "Only a check returned by USPS or voided can be reissued.", code="not_reissuable"
+            )
+        old = Refund.objects.select_for_update().get(pk=check.refund_id)
+        new_refund = _replacement_check_refund(replacing=old, key_suffix="reissue", now=now)
+        new_check = Check.objects.create(
+            refund=new_refund,
+            amount_cents=check.amount_cents,
+            payee=check.payee,
+            reissue_of=check,
+            **(address or {name: getattr(check, name) for name in ADDRESS_FIELDS}),
+        )
+        old.status = Refund.Status.REPLACED
+        old.replaced_by = new_refund
+        old.updated_at = now
+        old.save(update_fields=["status", "replaced_by", "updated_at"])
+        RefundEvent.objects.create(
+            refund=old, status=Refund.Status.REPLACED, at=now, note="Replaced by a new check."
+        )
+        RefundEvent.objects.create(
+            refund=new_refund,
+            status=Refund.Status.CHECK_QUEUED,
+            at=now,
+            note=f"Reissue of check no. {check.check_number}, to {new_check.city}, {new_check.state}.",
+        )
+        audit_check(
+            check,
+            actor=actor,
+            action=AuditEvent.Action.CHECK_REISSUED,
+            channel=channel,
+            call_reference=call_reference,
+            details={
+                "check_number": check.check_number,
+                "new_check_id": new_check.pk,
+                "new_address": bool(address),
+            },
+            now=now,
+        )
+    return new_check
