@@ -105,11 +105,15 @@ def copy_rows(model, rows):
     # Without ids the sequence numbers the rows.
     fields = [f for f in model._meta.concrete_fields if f is not pk or pk.attname in first]
     defaults = {f.attname: f.get_default() for f in fields}
+    # A callable default (a random tracking key, say) is drawn per row, as saving each row would.
+    per_row = [f for f in fields if f.has_default() and callable(f.default) and f.attname not in first]
     columns = ", ".join(f'"{f.column}"' for f in fields)
     connection.ensure_connection()
     with connection.connection.cursor() as cursor:
         with cursor.copy(f'COPY "{model._meta.db_table}" ({columns}) FROM STDIN') as copy:
             for data in itertools.chain([first], rows):
+                if per_row:
+                    data = {**{f.attname: f.get_default() for f in per_row}, **data}
                 values = []
                 for f in fields:
                     value = data.get(f.attname, defaults[f.attname])
