@@ -8,12 +8,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, transaction
 from django.db.models import Q
+from django.db.models.functions import JSONObject
 from django.utils import timezone
 
 from accounts.models import Account
 from facilities.models import Facility
+from securus.compiled import JSONList, json_datetime
 from securus.errors import Refused
 
 from . import gateway
@@ -41,6 +43,46 @@ def open_subscriptions(*, account: Account):
         .select_related("facility")
         .order_by("facility__name")
     )
+
+
+def listed_list(account) -> JSONList:
+    """The open subscriptions of `account` (an OuterRef, for the account page's one statement) with the
+    fields the page shows and the predicates below read, as a JSON list; listed_from_list() reads it."""
+    return JSONList(
+        Subscription.objects.filter(OPEN, account=account).values(
+            item=JSONObject(
+                id="id",
+                status="status",
+                price_cents="price_cents",
+                current_period_end="current_period_end",
+                cancel_at_period_end="cancel_at_period_end",
+                facility_name="facility__name",
+            )
+        )
+    )
+
+
+# In the model's field order, as Model.from_db() takes them.
+_LISTED = [
+    f.attname
+    for f in Subscription._meta.concrete_fields
+    if f.attname in ("id", "status", "price_cents", "current_period_end", "cancel_at_period_end")
+]
+
+
+def listed_from_list(items: list[dict]) -> list[tuple[Subscription, str]]:
+    """The subscriptions of listed_list() by facility: (subscription, facility name), each subscription
+    loaded with the listed fields only (another field would be read from the database)."""
+    listed = []
+    for item in sorted(items, key=lambda item: (item["facility_name"], item["id"])):
+        item = {
+            **item,
+            "current_period_end": json_datetime(item["current_period_end"]),
+            "cancel_at_period_end": bool(item["cancel_at_period_end"]),  # SQLite writes 0 and 1
+        }
+        sub = Subscription.from_db(DEFAULT_DB_ALIAS, _LISTED, [item[name] for name in _LISTED])
+        listed.append((sub, item["facility_name"]))
+    return listed
 
 
 def owned_subscription(*, user, subscription_id: int) -> Subscription:

@@ -1,0 +1,103 @@
+"""Hot reads compiled to SQL once per process, and JSON lists folded into one statement.
+
+Building a queryset and compiling it to SQL is Python work Django repeats on every call. For the My Account
+page (one statement of a dozen correlated subqueries, and the video lists) it cost several times what
+PostgreSQL spends running the SQL. `CompiledValues(build)` calls `build()` once per database, with `Param`s
+where the per-call values go (an account id, the time), keeps the SQL and its compiler, and runs the SQL
+with each call's values through the compiler's own converters: the rows are the dicts `.values()` returns.
+
+`build` must depend on nothing but its Params: anything else it reads (the clock, a setting) is frozen into
+the SQL of the first call.
+"""
+
+import threading
+from datetime import UTC, datetime
+
+from django.db import connections
+from django.db.models import Expression, JSONField, Subquery
+
+
+class _Slot:
+    """Stands in the compiled parameters for a Param's value."""
+
+    __slots__ = ("name", "field")
+
+    def __init__(self, name, field):
+        self.name = name
+        self.field = field
+
+
+class Param(Expression):
+    """A value given when a compiled query runs: `filter(pk=Param("account", models.BigIntegerField()))`."""
+
+    def __init__(self, name: str, output_field):
+        super().__init__(output_field=output_field)
+        self.name = name
+
+    def as_sql(self, compiler, connection):
+        return "%s", [_Slot(self.name, self.output_field)]
+
+
+class CompiledValues:
+    """A `.values()` queryset built and compiled once per database; `rows(**params)` runs it."""
+
+    def __init__(self, build):
+        self._build = build
+        self._compiled = {}  # database alias -> (compiler, sql, params, names)
+        self._lock = threading.Lock()
+
+    def _compile(self, alias):
+        with self._lock:
+            if alias not in self._compiled:
+                queryset = self._build().using(alias)
+                query = queryset.query
+                compiler = query.get_compiler(using=alias)
+                sql, params = compiler.as_sql()
+                # The order ValuesIterable names a row's columns in.
+                names = (
+                    list(query.selected)
+                    if query.selected
+                    else [
+                        *query.extra_select,
+                        *query.values_select,
+                        *query.annotation_select,
+                    ]
+                )
+                self._compiled[alias] = (compiler, sql, tuple(params), names)
+        return self._compiled[alias]
+
+    def rows(self, using: str = "default", **values) -> list[dict]:
+        compiler, sql, params, names = self._compiled.get(using) or self._compile(using)
+        connection = connections[using]
+        bound = [
+            p.field.get_db_prep_value(values[p.name], connection) if isinstance(p, _Slot) else p
+            for p in params
+        ]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, bound)
+            fetched = cursor.fetchall()
+        return [dict(zip(names, row, strict=True)) for row in compiler.results_iter(results=[fetched])]
+
+
+class JSONList(Subquery):
+    """The rows of `queryset` as one JSON list, `[]` when there are none. The queryset selects a single
+    column named `item` holding a JSON value (JSONObject, JSONArray). Lists come back in no set order:
+    sort them in Python."""
+
+    output_field = JSONField()
+
+    def as_sql(self, compiler, connection, template=None, **extra_context):
+        if connection.vendor == "postgresql":
+            template = "COALESCE((SELECT jsonb_agg(_list.item) FROM (%(subquery)s) _list), '[]'::jsonb)"
+        else:  # SQLite: the item is JSON text once it leaves the subquery; json() makes it JSON again
+            template = "COALESCE((SELECT json_group_array(json(_list.item)) FROM (%(subquery)s) _list), '[]')"
+        return super().as_sql(compiler, connection, template=template, **extra_context)
+
+
+def json_datetime(text: str | None) -> datetime | None:
+    """A datetime written into JSON by the database: ISO 8601 with its offset from PostgreSQL, naive UTC
+    from SQLite (where Django stores datetimes in UTC)."""
+    if text is None:
+        return None
+    value = datetime.fromisoformat(text)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)

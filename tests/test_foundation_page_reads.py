@@ -1,0 +1,135 @@
+"""The helpers My Account is read and written with: queries compiled once (securus.compiled) and dates
+written without Django's format interpreter (securus.dates), each equal to what it replaces."""
+
+import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.db import connection
+from django.db.models import BigIntegerField, Count, DateTimeField, F, OuterRef, Sum
+from django.db.models.functions import JSONObject
+from django.template.defaultfilters import date as date_filter
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone, translation
+
+from accounts.models import Account
+from prepaid.models import Payment
+from securus.compiled import CompiledValues, JSONList, Param, json_datetime
+from securus.dates import PageDates
+from tests import factories as f
+
+CHICAGO = ZoneInfo("America/Chicago")
+
+# Both sides of the autumn DST change (01:00-02:00 happens twice in Chicago), noon, midnight, one-digit days.
+MOMENTS = [
+    datetime.datetime(2026, 11, 1, 6, 30, tzinfo=datetime.UTC),
+    datetime.datetime(2026, 11, 1, 7, 30, tzinfo=datetime.UTC),
+    datetime.datetime(2026, 3, 8, 8, 5, tzinfo=datetime.UTC),
+    datetime.datetime(2026, 12, 31, 18, 0, tzinfo=datetime.UTC),
+    datetime.datetime(2027, 1, 1, 5, 59, tzinfo=datetime.UTC),
+    datetime.datetime(2026, 7, 4, 17, 0, tzinfo=CHICAGO),
+    datetime.datetime(2026, 7, 4, 0, 0, tzinfo=CHICAGO),
+]
+
+
+@pytest.mark.parametrize("moment", MOMENTS)
+def test_page_dates_write_what_the_date_filter_writes(moment):
+    local = timezone.localtime(moment)  # the template hands the filter local time
+    dates = PageDates()
+    assert dates.long_date(moment) == date_filter(local, "F j, Y")
+    assert dates.month_day(moment) == date_filter(local, "F j")
+    assert dates.visit_time(moment) == date_filter(local, "D, F j, Y, g:i A")
+    assert dates.long_date(moment.date()) == date_filter(moment.date(), "F j, Y")
+
+
+def test_page_dates_follow_the_active_time_zone_and_write_nothing_for_no_date():
+    moment = datetime.datetime(2026, 11, 27, 3, 30, tzinfo=datetime.UTC)  # Nov 26 in Chicago
+    assert PageDates().long_date(moment) == "November 26, 2026"
+    with timezone.override(datetime.UTC):
+        assert PageDates().visit_time(moment) == "Fri, November 27, 2026, 3:30 AM"
+    assert PageDates().long_date(None) == "" == PageDates().visit_time(None)
+
+
+def test_page_dates_use_the_active_language():
+    moment = datetime.datetime(2026, 11, 26, 18, 0, tzinfo=datetime.UTC)
+    with translation.override("es"):
+        assert PageDates().long_date(moment) == date_filter(timezone.localtime(moment), "F j, Y")
+    assert PageDates().long_date(moment) == "November 26, 2026"
+
+
+@pytest.mark.django_db
+def test_a_compiled_query_runs_with_each_calls_values_and_the_orms_conversions():
+    prepaid = f.PrepaidAccountFactory()
+    other = f.PrepaidAccountFactory()
+    start = timezone.now() - datetime.timedelta(days=3)
+    for i, cents in enumerate((500, 700, 900)):
+        f.PaymentFactory(
+            prepaid_account=prepaid, amount_cents=cents, created_at=start + datetime.timedelta(days=i)
+        )
+    f.PaymentFactory(prepaid_account=other, amount_cents=111, created_at=start)
+    since = Param("since", DateTimeField())
+    built = []
+
+    def build():
+        built.append(1)
+        return (
+            Payment.objects.filter(
+                prepaid_account_id=Param("prepaid", BigIntegerField()), created_at__gte=since
+            )
+            .order_by("created_at")
+            .values("amount_cents", "created_at", account=F("prepaid_account__account__name"))
+        )
+
+    payments = CompiledValues(build)
+
+    def orm(prepaid_id, after):
+        return list(
+            Payment.objects.filter(prepaid_account_id=prepaid_id, created_at__gte=after)
+            .order_by("created_at")
+            .values("amount_cents", "created_at", account=F("prepaid_account__account__name"))
+        )
+
+    for prepaid_id, after in [
+        (prepaid.pk, start),
+        (prepaid.pk, start + datetime.timedelta(hours=30)),
+        (other.pk, start),
+        (other.pk, timezone.now()),
+    ]:
+        with CaptureQueriesContext(connection) as queries:
+            rows = payments.rows(prepaid=prepaid_id, since=after)
+        assert rows == orm(prepaid_id, after)
+        assert len(queries) == 1
+    assert [r["amount_cents"] for r in payments.rows(prepaid=prepaid.pk, since=start)] == [500, 700, 900]
+    assert isinstance(payments.rows(prepaid=prepaid.pk, since=start)[0]["created_at"], datetime.datetime)
+    assert len(built) == 1  # built and compiled once, run six times
+
+
+@pytest.mark.django_db
+def test_json_lists_fold_rows_into_one_value_empty_when_there_are_none():
+    used, unused = f.AccountFactory(), f.AccountFactory()
+    prepaid = f.PrepaidAccountFactory(account=used)
+    for cents in (250, 250, 400):
+        f.PaymentFactory(prepaid_account=prepaid, amount_cents=cents)
+    by_amount = (
+        Payment.objects.filter(prepaid_account__account=OuterRef("pk"))
+        .values("amount_cents")
+        .annotate(item=JSONObject(amount="amount_cents", count=Count("pk"), total=Sum("amount_cents")))
+        .values("item")
+    )
+    rows = dict(Account.objects.filter(pk__in=[used.pk, unused.pk]).values_list("pk", JSONList(by_amount)))
+    assert sorted(rows[used.pk], key=lambda item: item["amount"]) == [
+        {"amount": 250, "count": 2, "total": 500},
+        {"amount": 400, "count": 1, "total": 400},
+    ]
+    assert rows[unused.pk] == []
+
+
+def test_json_datetimes_from_either_database_are_aware():
+    assert json_datetime("2026-11-26T15:04:05.123456+00:00") == datetime.datetime(
+        2026, 11, 26, 15, 4, 5, 123456, tzinfo=datetime.UTC
+    )
+    # SQLite writes the stored UTC text as it is.
+    assert json_datetime("2026-11-26 15:04:05") == datetime.datetime(
+        2026, 11, 26, 15, 4, 5, tzinfo=datetime.UTC
+    )
+    assert json_datetime(None) is None
