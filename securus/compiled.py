@@ -8,9 +8,19 @@ with each call's values through the compiler's own converters: the rows are the 
 
 `build` must depend on nothing but its Params: anything else it reads (the clock, a setting) is frozen into
 the SQL of the first call.
+
+On PostgreSQL the statement is also prepared, once per database connection (connections live for
+CONN_MAX_AGE): planning a statement of twenty subqueries cost PostgreSQL several times what running it
+does. The first call on a connection sends PREPARE and EXECUTE in one round trip, later calls EXECUTE.
+Prepared statements outlive rolled-back transactions; a pooler that discards them between transactions
+(PgBouncer in transaction mode) does not stand between the site and PostgreSQL.
 """
 
+import hashlib
+import itertools
+import re
 import threading
+import weakref
 from datetime import UTC, datetime
 
 from django.db import connections
@@ -38,17 +48,55 @@ class Param(Expression):
         return "%s", [_Slot(self.name, self.output_field)]
 
 
+class _Prepared:
+    """The statement as PostgreSQL prepares it: constants inlined by the driver, the Params as $1, $2..."""
+
+    def __init__(self, connection, sql, params):
+        slots = {}  # Param name -> ($ number, field)
+        constants = []
+        given = iter(params)
+
+        def placeholder(match):
+            if match.group() == "%%":
+                return "%%"
+            param = next(given)
+            if isinstance(param, _Slot):
+                slots.setdefault(param.name, (len(slots) + 1, param.field))
+                return f"${slots[param.name][0]}"
+            constants.append(param)
+            return "%s"
+
+        body = re.sub("%%|%s", placeholder, sql)
+        with connection.cursor() as cursor:  # the driver's own quoting, as for any query it sends
+            body = cursor.mogrify(body, constants)
+        self.slots = [(name, field) for name, (_, field) in slots.items()]
+        self.types = ", ".join(field.db_type(connection) for _, field in self.slots)
+        self.body = body.replace("%", "%%")  # sent again through the driver, with the EXECUTE's values
+        self.base = "compiled_" + hashlib.sha256(body.encode()).hexdigest()[:16]
+
+    def execute(self, name: str) -> str:
+        return f"EXECUTE {name} ({', '.join(['%s'] * len(self.slots))})"
+
+    def prepare(self, name: str) -> str:
+        return f"PREPARE {name} ({self.types}) AS {self.body}"
+
+
+# Per driver connection: the names its statements are prepared under, and a counter for fresh names.
+_prepared_on = weakref.WeakKeyDictionary()
+
+
 class CompiledValues:
     """A `.values()` queryset built and compiled once per database; `rows(**params)` runs it."""
 
     def __init__(self, build):
         self._build = build
-        self._compiled = {}  # database alias -> (compiler, sql, params, names)
+        self._compiled = {}  # database alias -> (compiler, sql, params, names, _Prepared or None)
         self._lock = threading.Lock()
 
     def _compile(self, alias):
         with self._lock:
             if alias not in self._compiled:
+                connection = connections[alias]
                 queryset = self._build().using(alias)
                 query = queryset.query
                 compiler = query.get_compiler(using=alias)
@@ -57,26 +105,40 @@ class CompiledValues:
                 names = (
                     list(query.selected)
                     if query.selected
-                    else [
-                        *query.extra_select,
-                        *query.values_select,
-                        *query.annotation_select,
-                    ]
+                    else [*query.extra_select, *query.values_select, *query.annotation_select]
                 )
-                self._compiled[alias] = (compiler, sql, tuple(params), names)
+                prepared = _Prepared(connection, sql, params) if connection.vendor == "postgresql" else None
+                self._compiled[alias] = (compiler, sql, tuple(params), names, prepared)
         return self._compiled[alias]
 
     def rows(self, using: str = "default", **values) -> list[dict]:
-        compiler, sql, params, names = self._compiled.get(using) or self._compile(using)
+        compiler, sql, params, names, prepared = self._compiled.get(using) or self._compile(using)
         connection = connections[using]
-        bound = [
-            p.field.get_db_prep_value(values[p.name], connection) if isinstance(p, _Slot) else p
-            for p in params
-        ]
         with connection.cursor() as cursor:
-            cursor.execute(sql, bound)
+            if prepared is None:
+                bound = [
+                    p.field.get_db_prep_value(values[p.name], connection) if isinstance(p, _Slot) else p
+                    for p in params
+                ]
+                cursor.execute(sql, bound)
+            else:
+                bound = [field.get_db_prep_value(values[name], connection) for name, field in prepared.slots]
+                _execute_prepared(connection, cursor, prepared, bound)
             fetched = cursor.fetchall()
         return [dict(zip(names, row, strict=True)) for row in compiler.results_iter(results=[fetched])]
+
+
+def _execute_prepared(connection, cursor, prepared: _Prepared, bound: list) -> None:
+    known = _prepared_on.setdefault(connection.connection, {"names": {}, "fresh": itertools.count()})
+    name = known["names"].get(prepared.base)
+    if name is not None:
+        cursor.execute(prepared.execute(name), bound)
+        return
+    # A fresh name at each attempt: a PREPARE whose EXECUTE failed may have been kept all the same.
+    name = f"{prepared.base}_{next(known['fresh'])}"
+    cursor.execute(f"{prepared.prepare(name)}; {prepared.execute(name)}", bound)
+    cursor.nextset()  # past PREPARE's empty result to EXECUTE's rows
+    known["names"][prepared.base] = name
 
 
 class JSONList(Subquery):

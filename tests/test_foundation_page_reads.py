@@ -5,7 +5,7 @@ import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import BigIntegerField, Count, DateTimeField, F, OuterRef, Sum
 from django.db.models.functions import JSONObject
 from django.template.defaultfilters import date as date_filter
@@ -133,3 +133,27 @@ def test_json_datetimes_from_either_database_are_aware():
         2026, 11, 26, 15, 4, 5, tzinfo=datetime.UTC
     )
     assert json_datetime(None) is None
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_on_postgresql_the_statement_is_prepared_once_per_connection_and_survives_rollbacks():
+    prepaid = f.PrepaidAccountFactory()
+    f.PaymentFactory(prepaid_account=prepaid, amount_cents=500)
+    payments = CompiledValues(
+        lambda: Payment.objects.filter(prepaid_account_id=Param("prepaid", BigIntegerField())).values(
+            "amount_cents", "method"
+        )
+    )
+    connection.close()  # a new connection: nothing prepared on it yet
+    with CaptureQueriesContext(connection) as queries:
+        first = payments.rows(prepaid=prepaid.pk)
+        with pytest.raises(RuntimeError), transaction.atomic():
+            assert payments.rows(prepaid=prepaid.pk) == first
+            raise RuntimeError("rolled back")  # the prepared statement stays
+        again = payments.rows(prepaid=prepaid.pk)
+    statements = [q["sql"] for q in queries if "compiled_" in q["sql"]]
+    assert first == again == [{"amount_cents": 500, "method": "card"}]
+    assert statements[0].startswith("PREPARE ") and "EXECUTE " in statements[0]
+    assert all(sql.startswith("EXECUTE ") for sql in statements[1:]) and len(statements) == 3
+    connection.close()  # and a new connection prepares it again
+    assert payments.rows(prepaid=prepaid.pk) == first
