@@ -6,7 +6,22 @@ Batch form: the routes of any number of accounts are read in two queries (the la
 card charges needed), so closing one account at deletion and thousands in the inactivity sweep share
 one code path and neither's query count grows with the number of accounts or their history."""
 
-from django.db.models import Case, F, IntegerField, OuterRef, Q, Subquery, Sum, Value, When, Window
+from collections import namedtuple
+
+from django.db.models import (
+    BigIntegerField,
+    Case,
+    CharField,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+    When,
+    Window,
+)
 from django.db.models.expressions import RowRange
 from django.db.models.functions import Coalesce
 
@@ -14,6 +29,7 @@ from refunds.issuing import REFUNDABLE_CARD_STATUSES
 from refunds.models import Refund
 from refunds.windows import card_refund_window, check_refund_window
 from securus.closer_types import RefundLine
+from securus.compiled import CompiledValues, Param
 
 from .models import CARD_METHODS, Payment, PrepaidAccount
 
@@ -26,19 +42,23 @@ def _last_purchases(prepaid_ids) -> dict[int, Payment]:
     return {p.prepaid_account_id: p for p in Payment.objects.filter(pk__in=ids)}
 
 
-def _same_card(last: Payment) -> Q:
+def _card_of(last: Payment) -> dict:
+    """What names the card of a purchase: its fingerprint, or (older rows without one) brand and last4."""
     if last.card_fingerprint:
-        return Q(prepaid_account_id=last.prepaid_account_id, card_fingerprint=last.card_fingerprint)
-    return Q(
-        prepaid_account_id=last.prepaid_account_id, card_brand=last.card_brand, card_last4=last.card_last4
-    )
+        return {"fingerprint": last.card_fingerprint}
+    return {"brand": last.card_brand, "last4": last.card_last4}
 
 
-def _card_charges(lasts: dict[int, Payment], amounts: dict[int, int]) -> dict[int, list[Payment]]:
-    """Per account, its last card's charges, newest first, needed to cover its amount, each with the room
-    still refundable on it. A running total per account stops at the first charge that covers the rest."""
-    if not lasts:
-        return {}
+def _same_card(prepaid_id, *, fingerprint=None, brand=None, last4=None) -> Q:
+    if fingerprint is not None:
+        return Q(prepaid_account_id=prepaid_id, card_fingerprint=fingerprint)
+    return Q(prepaid_account_id=prepaid_id, card_brand=brand, card_last4=last4)
+
+
+def _charges_with_room(same_card: Q, target):
+    """Card charges matching `same_card`, newest first per account, each with the room still refundable
+    on it, up to the first that covers `target` (the account's amount) together with the newer ones: a
+    running total per account stops there."""
     refunded = (
         Refund.objects.filter(
             payment=OuterRef("pk"), method=Refund.Method.CARD, status__in=REFUNDABLE_CARD_STATUSES
@@ -47,15 +67,8 @@ def _card_charges(lasts: dict[int, Payment], amounts: dict[int, int]) -> dict[in
         .annotate(total=Sum("amount_cents"))
         .values("total")
     )
-    same_card = Q()
-    for last in lasts.values():
-        same_card |= _same_card(last)
-    target = Case(
-        *(When(prepaid_account_id=pid, then=Value(amounts[pid])) for pid in lasts),
-        output_field=IntegerField(),
-    )
     newest_first = [F("created_at").desc(), F("pk").desc()]
-    charges = (
+    return (
         Payment.objects.filter(same_card, method__in=CARD_METHODS)
         .exclude(stripe_charge_id="")
         .annotate(room=F("amount_cents") - Coalesce(Subquery(refunded), 0), target=target)
@@ -70,7 +83,49 @@ def _card_charges(lasts: dict[int, Payment], amounts: dict[int, int]) -> dict[in
         )
         .filter(Q(covered_before__isnull=True) | Q(covered_before__lt=F("target")))
         .order_by("prepaid_account_id", *newest_first)
-        .only("pk", "prepaid_account_id", "card_brand", "card_last4", "created_at", "amount_cents")
+    )
+
+
+_CHARGE_FIELDS = ("pk", "prepaid_account_id", "card_brand", "card_last4", "room")
+Charge = namedtuple("Charge", _CHARGE_FIELDS)
+
+
+def _one_card(by_fingerprint: bool) -> CompiledValues:
+    """_charges_with_room() for one account, compiled once: deleting an account asks it twice (on the
+    Delete Account page, then again under the account's lock), and building its SQL cost twenty times
+    what PostgreSQL spends running it."""
+
+    def build():
+        names = ("fingerprint",) if by_fingerprint else ("brand", "last4")
+        card = {name: Param(name, CharField()) for name in names}
+        same_card = _same_card(Param("prepaid", BigIntegerField()), **card)
+        return _charges_with_room(same_card, Param("target", IntegerField())).values(*_CHARGE_FIELDS)
+
+    return CompiledValues(build)
+
+
+_ONE_CARD = {True: _one_card(True), False: _one_card(False)}
+
+
+def _card_charges(lasts: dict[int, Payment], amounts: dict[int, int]) -> dict[int, list]:
+    """Per account, its last card's charges needed to cover its amount, newest first, each with its room
+    (rows with the attributes of Charge)."""
+    if not lasts:
+        return {}
+    if len(lasts) == 1:
+        ((pid, last),) = lasts.items()
+        card = _card_of(last)
+        rows = _ONE_CARD["fingerprint" in card].rows(prepaid=pid, target=amounts[pid], **card)
+        return {pid: [Charge(**row) for row in rows]} if rows else {}
+    same_card = Q()
+    for pid, last in lasts.items():
+        same_card |= _same_card(pid, **_card_of(last))
+    target = Case(
+        *(When(prepaid_account_id=pid, then=Value(amounts[pid])) for pid in lasts),
+        output_field=IntegerField(),
+    )
+    charges = _charges_with_room(same_card, target).only(
+        "pk", "prepaid_account_id", "card_brand", "card_last4", "created_at", "amount_cents"
     )
     by_account: dict[int, list[Payment]] = {}
     for charge in charges:

@@ -6,6 +6,7 @@ from datetime import date, timedelta
 import pytest
 from django.utils import timezone
 
+from prepaid.allocation import allocate_refunds
 from prepaid.closing import allocate_refund
 from refunds.windows import card_refund_window, check_refund_window
 from tests import factories
@@ -79,3 +80,36 @@ def test_only_the_last_cards_charges_are_used(prepaid):
 def test_a_charge_without_stripe_id_cannot_take_a_refund(prepaid):
     _paid(prepaid, 1000, days_ago=2, stripe_charge_id="")
     assert _routes(allocate_refund(prepaid, 600, TODAY)) == [("check", 600, None)]
+
+
+def test_one_account_alone_is_routed_as_in_a_batch_of_many():
+    """Deletion asks for one account (a query compiled once), the inactivity sweep for many (one query
+    built for the batch): the routes are the same."""
+    accounts = [factories.PrepaidAccountFactory() for _ in range(4)]
+    by_fingerprint, legacy, partly_refunded, by_mail = accounts
+    for days_ago, cents in ((9, 1000), (5, 700), (2, 500)):
+        _paid(by_fingerprint, cents, days_ago=days_ago)
+        _paid(legacy, cents, days_ago=days_ago, card_fingerprint="")  # rows from before fingerprints
+    _paid(legacy, 4000, days_ago=1, card_fingerprint="", card_last4="1111")  # another card, same account
+    _paid(legacy, 300, days_ago=0, card_fingerprint="")
+    charge = _paid(partly_refunded, 1000, days_ago=3)
+    factories.RefundFactory(
+        account=partly_refunded.account, method="card", payment=charge, amount_cents=600, status="succeeded"
+    )
+    _paid(by_mail, 900, days_ago=4, method="mail")
+    amounts = {by_fingerprint.pk: 1600, legacy.pk: 1300, partly_refunded.pk: 700, by_mail.pk: 200}
+
+    together = allocate_refunds(amounts, TODAY)
+    alone = {pid: allocate_refunds({pid: cents}, TODAY)[pid] for pid, cents in amounts.items()}
+
+    assert alone == together
+    newest = list(by_fingerprint.payments.order_by("-created_at").values_list("pk", flat=True))
+    assert _routes(alone[by_fingerprint.pk]) == [
+        ("card", 500, newest[0]),
+        ("card", 700, newest[1]),
+        ("card", 400, newest[2]),
+    ]
+    # The other card of the legacy account (last4 1111) takes nothing: the last purchase was on 4242.
+    assert [cents for _, cents, _ in _routes(alone[legacy.pk])] == [300, 500, 500]
+    assert _routes(alone[partly_refunded.pk]) == [("card", 400, charge.pk), ("check", 300, None)]
+    assert _routes(alone[by_mail.pk]) == [("check", 200, None)]
