@@ -31,7 +31,7 @@ def video_account_cards(context, overview):
     dates = PageDates()
     subscriptions = [
         {
-            "pk": sub.pk,
+            "pk": str(sub.pk),
             "facility": facility,
             "price": dollars(sub.price_cents),
             "status": sub.status,
@@ -47,7 +47,7 @@ def video_account_cards(context, overview):
     cancel_url = _url_for_ids("video:cancel_session")
     sessions = [
         {
-            "pk": s["pk"],
+            "pk": str(s["pk"]),  # text: the template would format each number for the locale
             "when": dates.visit_time(s["scheduled_at"]),
             "day": dates.month_day(s["scheduled_at"]),
             "inmate": s["inmate_name"],
@@ -57,11 +57,13 @@ def video_account_cards(context, overview):
         }
         for s in overview.video_sessions
     ]
-    # csrf_token and request come from the page, so the cards' forms post like the page's own.
+    # csrf_token and request come from the page, so the cards' forms post like the page's own; the token
+    # is read once here rather than through its lazy wrapper at each of the forms.
+    csrf_token = context.get("csrf_token")
     return {
         "subscriptions": subscriptions,
         "sessions": sessions,
         "more_sessions": overview.video_more_sessions,
-        "csrf_token": context.get("csrf_token"),
+        "csrf_token": str(csrf_token) if csrf_token else csrf_token,
         "request": context.get("request"),
     }
