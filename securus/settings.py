@@ -216,6 +216,8 @@ UNCLAIMED_HOLDER_STATE = env.str("UNCLAIMED_HOLDER_STATE", default="TX")
 # The bank account the refund checks are drawn on, named in every positive-pay file.
 POSITIVE_PAY_ACCOUNT_NUMBER = env.str("POSITIVE_PAY_ACCOUNT_NUMBER", default="000123456789")
 
+# Django's database sessions, read through a compiled query (accounts/sessions.py).
+SESSION_ENGINE = "accounts.sessions"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
