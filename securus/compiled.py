@@ -75,10 +75,14 @@ class _Prepared:
         self.base = "compiled_" + hashlib.sha256(body.encode()).hexdigest()[:16]
 
     def execute(self, name: str) -> str:
-        return f"EXECUTE {name} ({', '.join(['%s'] * len(self.slots))})"
+        return f"EXECUTE {name} ({', '.join(['%s'] * len(self.slots))})" if self.slots else f"EXECUTE {name}"
 
     def prepare(self, name: str) -> str:
-        return f"PREPARE {name} ({self.types}) AS {self.body}"
+        return (
+            f"PREPARE {name} ({self.types}) AS {self.body}"
+            if self.slots
+            else f"PREPARE {name} AS {self.body}"
+        )
 
 
 # Per driver connection: the names its statements are prepared under, and a counter for fresh names.

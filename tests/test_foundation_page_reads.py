@@ -157,3 +157,10 @@ def test_on_postgresql_the_statement_is_prepared_once_per_connection_and_survive
     assert all(sql.startswith("EXECUTE ") for sql in statements[1:]) and len(statements) == 3
     connection.close()  # and a new connection prepares it again
     assert payments.rows(prepaid=prepaid.pk) == first
+
+
+@pytest.mark.django_db
+def test_a_compiled_query_without_params_runs_too():
+    f.AccountFactory(name="Ana Diaz")
+    names = CompiledValues(lambda: Account.objects.order_by("name").values("name"))
+    assert names.rows() == names.rows() == list(Account.objects.order_by("name").values("name"))
