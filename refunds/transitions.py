@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 from datetime import date, datetime, timedelta
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -207,16 +207,80 @@ def erase_snapshots_if_settled(*, deletion_ids, now=None) -> int:
 
 def issue(refunds: list[Refund], notes: list[str]) -> list[Refund]:
     """New refunds start their life: a card refund pending for Stripe, a check refund queued for a run.
-    Bulk, so the query count does not depend on how many there are."""
+    Bulk, so the query count does not depend on how many there are. Card refunds are stamped as handed
+    to the queue now: the caller enqueues them at commit (`enqueue_card_refunds`, which clears the
+    stamp if the broker refuses), so the sweep leaves them alone meanwhile."""
+    handed_at = timezone.now()
     for refund in refunds:
         is_card = refund.method == Refund.Method.CARD
         refund.status = Refund.Status.PENDING if is_card else Refund.Status.CHECK_QUEUED
+        refund.enqueued_at = handed_at if is_card else None
     Refund.objects.bulk_create(refunds)
     RefundEvent.objects.bulk_create(
         RefundEvent(refund=r, at=r.created_at, status=r.status, note=note)
         for r, note in zip(refunds, notes, strict=True)
     )
     return refunds
+
+
+# One statement writes a batch of refunds and their first timeline events. The lines arrive as one array
+# per column, so the statement, and the work in Python, is the same for one refund as for a balance
+# spread over hundreds of card charges (no model instance, no per-row parameter).
+_ISSUE_SQL = """
+WITH line AS (
+    SELECT * FROM unnest(%(amount)s::integer[], %(method)s::text[], %(payment)s::bigint[],
+                         %(brand)s::text[], %(last4)s::text[], %(expected_from)s::date[],
+                         %(expected_to)s::date[], %(key)s::text[], %(note)s::text[])
+           WITH ORDINALITY AS l(amount_cents, method, payment_id, card_brand, card_last4, expected_from,
+                                expected_to, idempotency_key, note, position)
+), born AS (
+    INSERT INTO {refund} (account_id, deletion_id, service, amount_cents, method, status, payment_id,
+                          card_brand, card_last4, expected_from, expected_to, idempotency_key,
+                          stripe_refund_id, failure_reason, created_at, updated_at, enqueued_at)
+    SELECT %(account)s, %(deletion)s, %(service)s, amount_cents, method,
+           CASE WHEN method = %(card)s THEN %(pending)s ELSE %(check_queued)s END, payment_id,
+           card_brand, card_last4, expected_from, expected_to, idempotency_key, '', '', %(now)s, %(now)s,
+           CASE WHEN method = %(card)s THEN %(handed_at)s::timestamptz END
+      FROM line ORDER BY position
+    RETURNING id, idempotency_key, status
+), timeline AS (
+    INSERT INTO {event} (refund_id, at, status, note)
+    SELECT born.id, %(now)s, born.status, line.note FROM born JOIN line USING (idempotency_key)
+     ORDER BY born.id
+)
+SELECT born.id FROM born JOIN line USING (idempotency_key) ORDER BY line.position
+"""
+
+
+def issue_lines(*, lines, keys: list[str], account_id: int, deletion_id: int | None, now) -> list[int]:
+    """The set-based form of `issue` for PostgreSQL: one Refund per allocation line (a card refund
+    pending for Stripe and stamped as handed to the queue, a check refund queued for a run) with its
+    first timeline event, each keyed by `keys`. Returns the refund ids in line order."""
+    if not lines:
+        return []
+    sql = _ISSUE_SQL.format(refund=Refund._meta.db_table, event=RefundEvent._meta.db_table)
+    params = {
+        "amount": [line.amount_cents for line in lines],
+        "method": [str(line.method) for line in lines],
+        "payment": [line.payment_id for line in lines],
+        "brand": [line.card_brand for line in lines],
+        "last4": [line.card_last4 for line in lines],
+        "expected_from": [line.expected_from for line in lines],
+        "expected_to": [line.expected_to for line in lines],
+        "key": keys,
+        "note": [line.why for line in lines],
+        "account": account_id,
+        "deletion": deletion_id,
+        "service": "prepaid",
+        "card": str(Refund.Method.CARD),
+        "pending": str(Refund.Status.PENDING),
+        "check_queued": str(Refund.Status.CHECK_QUEUED),
+        "now": now,
+        "handed_at": timezone.now(),
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [row[0] for row in cursor.fetchall()]
 
 
 def claim_for_submission(*, refund_id: int, now) -> bool:
