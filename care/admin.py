@@ -114,6 +114,11 @@ class AccountAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         return self.readonly_fields if obj is not None else []
 
+    def changelist_view(self, request, extra_context=None):
+        # The list agents search while the caller waits: no navigation sidebar (every model of every
+        # app, drawn on each search, cost about as much as the results); the header's links remain.
+        return super().changelist_view(request, {"is_nav_sidebar_enabled": False, **(extra_context or {})})
+
     @admin.display(description="email", ordering="user__email")
     def email(self, obj):
         return obj.user.email if obj.user else "-"
