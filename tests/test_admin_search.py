@@ -173,3 +173,16 @@ def test_the_account_list_draws_no_navigation_sidebar_other_pages_do(admin_clien
     assert 'id="nav-sidebar"' in other_list and reverse("admin:accounts_account_changelist") in other_list
     index = admin_client.get(reverse("admin:index")).content.decode()
     assert reverse("admin:refunds_refund_changelist") in index  # the app list, built when drawn
+
+
+def test_result_links_carry_the_search_as_django_writes_them(crowd, admin_client):
+    page = admin_client.get(
+        reverse("admin:accounts_account_changelist"), {"q": "Ana Diaz", "status__exact": "active"}
+    )
+    change = reverse("admin:accounts_account_change", args=[crowd.pk])
+    assert (
+        f'href="{change}?_changelist_filters=q%3DAna%2BDiaz%26status__exact%3Dactive"'
+        in page.content.decode()
+    )
+    plain = admin_client.get(reverse("admin:accounts_account_changelist"))
+    assert f'href="{change}"' in plain.content.decode()
