@@ -237,24 +237,32 @@ def release_claim(*, refund_id: int) -> None:
     )
 
 
-def record_submission(*, refund_id: int, stripe_refund_id: str, note: str = "") -> tuple[Refund, bool]:
+def record_submission(
+    *, refund_id: int, stripe_refund_id: str, note: str = "", refund: Refund | None = None
+) -> tuple[Refund, bool]:
     """Stripe accepted the refund: store its id once, with the timeline event and the email. Returns the
-    refund and whether this call recorded it (False: an earlier one did)."""
+    refund and whether this call recorded it (False: an earlier one did). A caller that already holds the
+    refund (with its deletion) passes it, and it is updated in place instead of read again."""
+    now = timezone.now()
     with transaction.atomic():
-        refund = _locked_refund(refund_id)
-        if refund.stripe_refund_id:
-            return refund, False
+        # The conditional UPDATE is the check and the row lock at once: two recorders store one id.
+        if not Refund.objects.filter(pk=refund_id, stripe_refund_id="").update(
+            stripe_refund_id=stripe_refund_id, updated_at=now
+        ):
+            return Refund.objects.select_related("deletion").get(pk=refund_id), False
+        if refund is None:
+            refund = Refund.objects.select_related("deletion").get(pk=refund_id)
         refund.stripe_refund_id = stripe_refund_id
-        refund.updated_at = timezone.now()
-        refund.save(update_fields=["stripe_refund_id", "updated_at"])
+        refund.updated_at = now
         note = note or f"Sent to the card issuer ({card_label(refund.card_brand, refund.card_last4)})."
-        _event(refund, Refund.Status.SUBMITTED, note)
+        _event(refund, Refund.Status.SUBMITTED, note, at=now)
         emails.send_status_email(refund=refund, status=Refund.Status.SUBMITTED)
     return refund, True
 
 
 def mark_succeeded(*, refund_id: int) -> Refund:
-    """pending | submitted -> succeeded."""
+    """pending | submitted -> succeeded. The deletion's address snapshot is not erased here: a card refund
+    can fail for REFUND_CAN_FAIL_FOR after it succeeded, so the daily erase_settled_snapshots does it."""
     with transaction.atomic():
         refund = _locked_refund(refund_id)
         if refund.status not in (Refund.Status.PENDING, Refund.Status.SUBMITTED):
@@ -262,9 +270,8 @@ def mark_succeeded(*, refund_id: int) -> Refund:
         refund.status = Refund.Status.SUCCEEDED
         refund.updated_at = timezone.now()
         refund.save(update_fields=["status", "updated_at"])
-        _event(refund, Refund.Status.SUCCEEDED, "The card issuer accepted the refund.")
+        _event(refund, Refund.Status.SUCCEEDED, "The card issuer accepted the refund.", at=refund.updated_at)
         emails.send_status_email(refund=refund, status=Refund.Status.SUCCEEDED)
-        erase_snapshot_if_settled(deletion_id=refund.deletion_id)
     return refund
 
 
