@@ -186,30 +186,36 @@ def confirm_refund_event(event) -> None:
     record_submission(refund_id=int(ours), result=remote)
 
 
+# Stripe refund statuses that settle our card refund: it succeeded, or it becomes a check.
+SETTLING_STATUSES = frozenset({"succeeded", "failed", "canceled"})
+
+
 def handle_refund_event(event) -> None:
     """Webhook handler for refund.updated and refund.failed. It acts only on the refund whose Stripe id is
     stored on our row: metadata alone proves nothing (anyone with dashboard access can copy it). A refund
     our worker has not recorded yet was confirmed with Stripe before this transaction began
     (confirm_refund_event)."""
     obj = event["data"]["object"]
-    refund_id = (
-        Refund.objects.filter(method=Refund.Method.CARD, stripe_refund_id=obj["id"])
-        .values_list("pk", flat=True)
-        .first()
-    )
-    if refund_id is None:
+    status = obj.get("status") or ""
+    if status not in SETTLING_STATUSES:
+        return  # still pending at Stripe: nothing to do
+    if _apply_stripe_status(status, obj.get("failure_reason"), stripe_refund_id=obj["id"]) is None:
         log.warning("webhook %s: refund %s is not one of ours; ignored", event["id"], obj["id"])
-        return
-    _apply_stripe_status(refund_id, obj.get("status") or "", obj.get("failure_reason"))
 
 
-def _apply_stripe_status(refund_id: int, status: str, failure_reason: str | None) -> Refund | None:
-    """Settle our refund (the one holding that Stripe refund's id) as Stripe reports it; None when the
-    status settles nothing (still pending at Stripe)."""
+def _apply_stripe_status(
+    status: str, failure_reason: str | None, *, refund_id: int | None = None, stripe_refund_id: str = ""
+) -> Refund | None:
+    """Settle our refund (by our id, or the card refund holding that Stripe refund's id) as Stripe reports
+    it. None when the status settles nothing or no card refund holds the Stripe id."""
     if status in ("failed", "canceled"):
-        return replace_with_check(refund_id=refund_id, reason=_reason_text(failure_reason or status))
+        return replace_with_check(
+            refund_id=refund_id,
+            stripe_refund_id=stripe_refund_id,
+            reason=_reason_text(failure_reason or status),
+        )
     if status == "succeeded":
-        return mark_succeeded(refund_id=refund_id)
+        return mark_succeeded(refund_id=refund_id, stripe_refund_id=stripe_refund_id)
     return None
 
 
@@ -229,7 +235,7 @@ def settle_unheard(*, limit: int = 200, now=None) -> list[int]:
         except gateway.StripeFailure as exc:
             log.warning("refund %s: could not look up %s at Stripe: %s", pk, stripe_id, exc.code)
             continue
-        after = _apply_stripe_status(pk, remote.status, remote.failure_reason)
+        after = _apply_stripe_status(remote.status, remote.failure_reason, refund_id=pk)
         if after is not None and (after.pk != pk or after.status != Refund.Status.SUBMITTED):
             changed.append(pk)
         else:  # still pending at Stripe: look again tomorrow

@@ -110,6 +110,21 @@ def _locked_refund(refund_id: int) -> Refund:
     return Refund.objects.select_for_update(of=("self",)).select_related("deletion").get(pk=refund_id)
 
 
+def _locked_card_refund(refund_id: int | None, stripe_refund_id: str) -> Refund | None:
+    """By our id, or by the Stripe refund id a card refund holds (a webhook knows only that one: one query
+    finds and locks the row). None when no card refund holds that Stripe id."""
+    if refund_id is not None:
+        return _locked_refund(refund_id)
+    if not stripe_refund_id:
+        return None
+    return (
+        Refund.objects.select_for_update(of=("self",))
+        .select_related("deletion")
+        .filter(method=Refund.Method.CARD, stripe_refund_id=stripe_refund_id)
+        .first()
+    )
+
+
 def locked_check(check_id: int) -> Check:
     return Check.objects.select_for_update(of=("self",)).select_related("refund").get(pk=check_id)
 
@@ -244,7 +259,7 @@ def record_submission(
     refund and whether this call recorded it (False: an earlier one did). A caller that already holds the
     refund (with its deletion) passes it, and it is updated in place instead of read again."""
     now = timezone.now()
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         # The conditional UPDATE is the check and the row lock at once: two recorders store one id.
         if not Refund.objects.filter(pk=refund_id, stripe_refund_id="").update(
             stripe_refund_id=stripe_refund_id, updated_at=now
@@ -260,12 +275,17 @@ def record_submission(
     return refund, True
 
 
-def mark_succeeded(*, refund_id: int) -> Refund:
-    """pending | submitted -> succeeded. The deletion's address snapshot is not erased here: a card refund
-    can fail for REFUND_CAN_FAIL_FOR after it succeeded, so the daily erase_settled_snapshots does it."""
-    with transaction.atomic():
-        refund = _locked_refund(refund_id)
-        if refund.status not in (Refund.Status.PENDING, Refund.Status.SUBMITTED):
+# The card refund transitions below run inside the webhook's transaction: savepoint=False spares two round
+# trips each, and a failure inside fails that whole transaction anyway (Stripe delivers the event again).
+
+
+def mark_succeeded(*, refund_id: int | None = None, stripe_refund_id: str = "") -> Refund | None:
+    """pending | submitted -> succeeded, for our refund id or the card refund holding `stripe_refund_id`
+    (None when there is none). The deletion's address snapshot is not erased here: a card refund can fail
+    for REFUND_CAN_FAIL_FOR after it succeeded, so the daily erase_settled_snapshots does it."""
+    with transaction.atomic(savepoint=False):
+        refund = _locked_card_refund(refund_id, stripe_refund_id)
+        if refund is None or refund.status not in (Refund.Status.PENDING, Refund.Status.SUBMITTED):
             return refund
         refund.status = Refund.Status.SUCCEEDED
         refund.updated_at = timezone.now()
@@ -275,12 +295,17 @@ def mark_succeeded(*, refund_id: int) -> Refund:
     return refund
 
 
-def replace_with_check(*, refund_id: int, reason: str) -> Refund:
+def replace_with_check(
+    *, refund_id: int | None = None, stripe_refund_id: str = "", reason: str
+) -> Refund | None:
     """card refund -> failed -> replaced: a card refund that failed for good becomes a mailed check for
     the same amount, addressed to the snapshot taken at deletion. Returns the new check refund (or the
-    existing one on a re-run)."""
-    with transaction.atomic():
-        refund = _locked_refund(refund_id)
+    existing one on a re-run). By our refund id, or the card refund holding `stripe_refund_id` (None when
+    there is none)."""
+    with transaction.atomic(savepoint=False):
+        refund = _locked_card_refund(refund_id, stripe_refund_id)
+        if refund is None:
+            return None
         if refund.replaced_by_id:
             return refund.replaced_by
         if refund.method != Refund.Method.CARD or refund.status in (
