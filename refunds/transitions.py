@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 from datetime import date, datetime, timedelta
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -258,21 +258,55 @@ def record_submission(
     """Stripe accepted the refund: store its id once, with the timeline event and the email. Returns the
     refund and whether this call recorded it (False: an earlier one did). A caller that already holds the
     refund (with its deletion) passes it, and it is updated in place instead of read again."""
+    if refund is None:
+        refund = Refund.objects.select_related("deletion").get(pk=refund_id)
     now = timezone.now()
-    with transaction.atomic(savepoint=False):
-        # The conditional UPDATE is the check and the row lock at once: two recorders store one id.
-        if not Refund.objects.filter(pk=refund_id, stripe_refund_id="").update(
-            stripe_refund_id=stripe_refund_id, updated_at=now
-        ):
-            return Refund.objects.select_related("deletion").get(pk=refund_id), False
-        if refund is None:
-            refund = Refund.objects.select_related("deletion").get(pk=refund_id)
-        refund.stripe_refund_id = stripe_refund_id
-        refund.updated_at = now
-        note = note or f"Sent to the card issuer ({card_label(refund.card_brand, refund.card_last4)})."
-        _event(refund, Refund.Status.SUBMITTED, note, at=now)
-        emails.send_status_email(refund=refund, status=Refund.Status.SUBMITTED)
+    note = note or f"Sent to the card issuer ({card_label(refund.card_brand, refund.card_last4)})."
+    if not _store_stripe_id(refund_id=refund_id, stripe_refund_id=stripe_refund_id, note=note, now=now):
+        return Refund.objects.select_related("deletion").get(pk=refund_id), False
+    refund.stripe_refund_id = stripe_refund_id
+    refund.updated_at = now
+    emails.send_status_email(refund=refund, status=Refund.Status.SUBMITTED)
     return refund, True
+
+
+# The Stripe id, stored only where none is, and its timeline event, in one statement: atomic without a
+# transaction, one round trip instead of four for every card refund a worker sends.
+_STORE_STRIPE_ID = """
+    WITH stored AS (
+        UPDATE {refund} SET stripe_refund_id = %(stripe_refund_id)s, updated_at = %(now)s
+         WHERE id = %(refund_id)s AND stripe_refund_id = ''
+     RETURNING id
+    )
+    INSERT INTO {event} (refund_id, at, status, note)
+    SELECT id, %(now)s, %(status)s, %(note)s FROM stored
+"""
+
+
+def _store_stripe_id(*, refund_id: int, stripe_refund_id: str, note: str, now) -> bool:
+    """True when this call stored the id (the conditional UPDATE is the check and the lock at once: two
+    recorders store one id)."""
+    if connection.vendor != "postgresql":  # the SQLite laptop demo: no data-modifying WITH there
+        with transaction.atomic():
+            if not Refund.objects.filter(pk=refund_id, stripe_refund_id="").update(
+                stripe_refund_id=stripe_refund_id, updated_at=now
+            ):
+                return False
+            RefundEvent.objects.create(
+                refund_id=refund_id, status=Refund.Status.SUBMITTED, note=note[:300], at=now
+            )
+            return True
+    sql = _STORE_STRIPE_ID.format(refund=Refund._meta.db_table, event=RefundEvent._meta.db_table)
+    params = {
+        "refund_id": refund_id,
+        "stripe_refund_id": stripe_refund_id,
+        "now": now,
+        "status": Refund.Status.SUBMITTED.value,
+        "note": note[:300],
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount == 1
 
 
 # The card refund transitions below run inside the webhook's transaction: savepoint=False spares two round
