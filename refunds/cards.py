@@ -55,7 +55,7 @@ def submit_card_refund(refund_id: int) -> Refund | None:
         # the 24 hours Stripe keeps an idempotency key: ask Stripe first, so a re-send cannot refund twice.
         earlier = _own_refund_at_stripe(refund, charge_id) if charge_id and resent else None
         if earlier is not None:
-            return record_submission(refund_id=refund.pk, result=earlier)
+            return record_submission(refund_id=refund.pk, result=earlier, refund=refund)
         result = gateway.create_refund(
             charge_id=charge_id,
             amount_cents=refund.amount_cents,

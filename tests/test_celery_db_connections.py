@@ -2,10 +2,10 @@
 and a connection PostgreSQL dropped costs no task: the next one checks it and connects again."""
 
 import pytest
-from celery.contrib.testing.worker import start_worker
 from django.db import connection
 
 from securus.celery import app
+from tests.workers import worker_thread
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 WAIT = 30  # seconds: a bound on waiting for the worker
@@ -22,9 +22,7 @@ def database_backend_pid():
 def worker(settings):
     assert settings.DATABASES["default"]["CONN_MAX_AGE"] > 0  # connections are meant to be kept
     app.control.purge()
-    with start_worker(
-        app, pool="solo", perform_ping_check=False, loglevel="WARNING", shutdown_timeout=10
-    ) as w:
+    with worker_thread(app) as w:
         yield w
 
 
