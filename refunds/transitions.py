@@ -111,6 +111,21 @@ def _locked_refund(refund_id: int) -> Refund:
     return Refund.objects.select_for_update(of=("self",)).select_related("deletion").get(pk=refund_id)
 
 
+def _locked_card_refund(refund_id: int | None, stripe_refund_id: str) -> Refund | None:
+    """By our id, or by the Stripe refund id a card refund holds (a webhook knows only that one: one query
+    finds and locks the row). None when no card refund holds that Stripe id."""
+    if refund_id is not None:
+        return _locked_refund(refund_id)
+    if not stripe_refund_id:
+        return None
+    return (
+        Refund.objects.select_for_update(of=("self",))
+        .select_related("deletion")
+        .filter(method=Refund.Method.CARD, stripe_refund_id=stripe_refund_id)
+        .first()
+    )
+
+
 def locked_check(check_id: int) -> Check:
     return Check.objects.select_for_update(of=("self",)).select_related("refund").get(pk=check_id)
 
@@ -312,43 +327,94 @@ def release_claim(*, refund_id: int) -> None:
     )
 
 
-def record_submission(*, refund_id: int, stripe_refund_id: str, note: str = "") -> tuple[Refund, bool]:
+def record_submission(
+    *, refund_id: int, stripe_refund_id: str, note: str = "", refund: Refund | None = None
+) -> tuple[Refund, bool]:
     """Stripe accepted the refund: store its id once, with the timeline event and the email. Returns the
-    refund and whether this call recorded it (False: an earlier one did)."""
-    with transaction.atomic():
-        refund = _locked_refund(refund_id)
-        if refund.stripe_refund_id:
-            return refund, False
-        refund.stripe_refund_id = stripe_refund_id
-        refund.updated_at = timezone.now()
-        refund.save(update_fields=["stripe_refund_id", "updated_at"])
-        note = note or f"Sent to the card issuer ({card_label(refund.card_brand, refund.card_last4)})."
-        _event(refund, Refund.Status.SUBMITTED, note)
-        emails.send_status_email(refund=refund, status=Refund.Status.SUBMITTED)
+    refund and whether this call recorded it (False: an earlier one did). A caller that already holds the
+    refund (with its deletion) passes it, and it is updated in place instead of read again."""
+    if refund is None:
+        refund = Refund.objects.select_related("deletion").get(pk=refund_id)
+    now = timezone.now()
+    note = note or f"Sent to the card issuer ({card_label(refund.card_brand, refund.card_last4)})."
+    if not _store_stripe_id(refund_id=refund_id, stripe_refund_id=stripe_refund_id, note=note, now=now):
+        return Refund.objects.select_related("deletion").get(pk=refund_id), False
+    refund.stripe_refund_id = stripe_refund_id
+    refund.updated_at = now
+    emails.send_status_email(refund=refund, status=Refund.Status.SUBMITTED)
     return refund, True
 
 
-def mark_succeeded(*, refund_id: int) -> Refund:
-    """pending | submitted -> succeeded."""
-    with transaction.atomic():
-        refund = _locked_refund(refund_id)
-        if refund.status not in (Refund.Status.PENDING, Refund.Status.SUBMITTED):
+# The Stripe id, stored only where none is, and its timeline event, in one statement: atomic without a
+# transaction, one round trip instead of four for every card refund a worker sends.
+_STORE_STRIPE_ID = """
+    WITH stored AS (
+        UPDATE {refund} SET stripe_refund_id = %(stripe_refund_id)s, updated_at = %(now)s
+         WHERE id = %(refund_id)s AND stripe_refund_id = ''
+     RETURNING id
+    )
+    INSERT INTO {event} (refund_id, at, status, note)
+    SELECT id, %(now)s, %(status)s, %(note)s FROM stored
+"""
+
+
+def _store_stripe_id(*, refund_id: int, stripe_refund_id: str, note: str, now) -> bool:
+    """True when this call stored the id (the conditional UPDATE is the check and the lock at once: two
+    recorders store one id)."""
+    if connection.vendor != "postgresql":  # the SQLite laptop demo: no data-modifying WITH there
+        with transaction.atomic():
+            if not Refund.objects.filter(pk=refund_id, stripe_refund_id="").update(
+                stripe_refund_id=stripe_refund_id, updated_at=now
+            ):
+                return False
+            RefundEvent.objects.create(
+                refund_id=refund_id, status=Refund.Status.SUBMITTED, note=note[:300], at=now
+            )
+            return True
+    sql = _STORE_STRIPE_ID.format(refund=Refund._meta.db_table, event=RefundEvent._meta.db_table)
+    params = {
+        "refund_id": refund_id,
+        "stripe_refund_id": stripe_refund_id,
+        "now": now,
+        "status": Refund.Status.SUBMITTED.value,
+        "note": note[:300],
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount == 1
+
+
+# The card refund transitions below run inside the webhook's transaction: savepoint=False spares two round
+# trips each, and a failure inside fails that whole transaction anyway (Stripe delivers the event again).
+
+
+def mark_succeeded(*, refund_id: int | None = None, stripe_refund_id: str = "") -> Refund | None:
+    """pending | submitted -> succeeded, for our refund id or the card refund holding `stripe_refund_id`
+    (None when there is none). The deletion's address snapshot is not erased here: a card refund can fail
+    for REFUND_CAN_FAIL_FOR after it succeeded, so the daily erase_settled_snapshots does it."""
+    with transaction.atomic(savepoint=False):
+        refund = _locked_card_refund(refund_id, stripe_refund_id)
+        if refund is None or refund.status not in (Refund.Status.PENDING, Refund.Status.SUBMITTED):
             return refund
         refund.status = Refund.Status.SUCCEEDED
         refund.updated_at = timezone.now()
         refund.save(update_fields=["status", "updated_at"])
-        _event(refund, Refund.Status.SUCCEEDED, "The card issuer accepted the refund.")
+        _event(refund, Refund.Status.SUCCEEDED, "The card issuer accepted the refund.", at=refund.updated_at)
         emails.send_status_email(refund=refund, status=Refund.Status.SUCCEEDED)
-        erase_snapshot_if_settled(deletion_id=refund.deletion_id)
     return refund
 
 
-def replace_with_check(*, refund_id: int, reason: str) -> Refund:
+def replace_with_check(
+    *, refund_id: int | None = None, stripe_refund_id: str = "", reason: str
+) -> Refund | None:
     """card refund -> failed -> replaced: a card refund that failed for good becomes a mailed check for
     the same amount, addressed to the snapshot taken at deletion. Returns the new check refund (or the
-    existing one on a re-run)."""
-    with transaction.atomic():
-        refund = _locked_refund(refund_id)
+    existing one on a re-run). By our refund id, or the card refund holding `stripe_refund_id` (None when
+    there is none)."""
+    with transaction.atomic(savepoint=False):
+        refund = _locked_card_refund(refund_id, stripe_refund_id)
+        if refund is None:
+            return None
         if refund.replaced_by_id:
             return refund.replaced_by
         if refund.method != Refund.Method.CARD or refund.status in (
