@@ -124,10 +124,9 @@ def _card_charges(lasts: dict[int, Payment], amounts: dict[int, int]) -> dict[in
         *(When(prepaid_account_id=pid, then=Value(amounts[pid])) for pid in lasts),
         output_field=IntegerField(),
     )
-    charges = _charges_with_room(same_card, target).only(
-        "pk", "prepaid_account_id", "card_brand", "card_last4", "created_at", "amount_cents"
-    )
-    by_account: dict[int, list[Payment]] = {}
+    # Plain rows, not model instances: a balance spread over hundreds of charges builds none per charge.
+    charges = _charges_with_room(same_card, target).values_list(*_CHARGE_FIELDS, named=True)
+    by_account: dict[int, list] = {}
     for charge in charges:
         by_account.setdefault(charge.prepaid_account_id, []).append(charge)
     return by_account

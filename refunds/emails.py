@@ -62,7 +62,8 @@ def _body(refund: Refund, status: str, note: str) -> str:
         [
             "Hello,",
             lines[status](),
-            f"You can follow your refund at any time, without signing in: {tracking_url(refund.deletion_id)}",
+            "You can follow your refund at any time, without signing in: "
+            + tracking_url(refund.deletion_id, token=refund.deletion.tracking_key),
             "Securus Online",
         ]
     )
