@@ -172,7 +172,15 @@ class Check(models.Model):
         return f"Check {self.check_number or '(unnumbered)'} for {self.payee}"
 
     def address_lines(self):
-        return [p for p in [self.line1, self.line2, f"{self.city}, {self.state} {self.zip_code}"] if p]
+        return address_lines(self)
+
+
+def address_lines(address) -> list[str]:
+    """The printed lines of a mailing address, from anything with the address fields (a Check, or a row of
+    a check run read without models)."""
+    return [
+        p for p in [address.line1, address.line2, f"{address.city}, {address.state} {address.zip_code}"] if p
+    ]
 
 
 class StripeEvent(models.Model):

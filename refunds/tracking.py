@@ -37,8 +37,9 @@ def deletion_id_from_token(token: str, *, now=None) -> int | None:
     return deletion_id
 
 
-def tracking_path(deletion_id: int) -> str:
-    return _track_path_template().replace("TOKEN", tracking_token(deletion_id))
+def tracking_path(deletion_id: int, *, token: str = "") -> str:
+    """`token`: the deletion's tracking key when the caller has the row already (a batch of emails)."""
+    return _track_path_template().replace("TOKEN", token or tracking_token(deletion_id))
 
 
 @functools.cache
@@ -47,6 +48,6 @@ def _track_path_template() -> str:
     return reverse("refunds:track", args=["TOKEN"])
 
 
-def tracking_url(deletion_id: int, *, base_url: str = "") -> str:
+def tracking_url(deletion_id: int, *, base_url: str = "", token: str = "") -> str:
     """The absolute tracking link. `base_url` is the site root the person used; SITE_URL otherwise."""
-    return (base_url or settings.SITE_URL).rstrip("/") + tracking_path(deletion_id)
+    return (base_url or settings.SITE_URL).rstrip("/") + tracking_path(deletion_id, token=token)
