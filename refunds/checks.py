@@ -9,6 +9,7 @@ before it numbers anything new, so no check is skipped or numbered twice."""
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import logging
 import os
@@ -198,11 +199,11 @@ def register_text(run: CheckRun, issued: list, voided: list) -> str:
     lines = [f"Securus Online refund checks: run {run.pk} of {run.run_date:%Y-%m-%d}", ""]
     for check in issued:
         lines.append(
-            f"Check no. {check.check_number}   {check.issue_date:%m/%d/%Y}   {dollars(check.amount_cents)}"
+            f"Check no. {check.check_number}   {_us_date(check.issue_date)}   {dollars(check.amount_cents)}"
         )
         lines.append(f"  Pay to the order of: {safe_cell(check.payee)}")
         lines.extend(f"  {safe_cell(line)}" for line in address_lines(check))
-        lines.append(f"  Void after {check.void_after:%m/%d/%Y}")
+        lines.append(f"  Void after {_us_date(check.void_after)}")
         lines.append("")
     if voided:
         lines.append("Voided (uncashed past their void-after date; reissue or report as unclaimed property):")
@@ -212,6 +213,11 @@ def register_text(run: CheckRun, issued: list, voided: list) -> str:
         lines.append("")
     lines.append(f"{len(issued)} checks, total {dollars(sum(c.amount_cents for c in issued))}")
     return "\n".join(lines) + "\n"
+
+
+@functools.lru_cache(maxsize=512)
+def _us_date(day: date) -> str:
+    return f"{day:%m/%d/%Y}"  # a run's checks share their issue and void-after dates
 
 
 def _write_files(run: CheckRun) -> None:

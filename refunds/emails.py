@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 
 from django.core.mail import EmailMessage, get_connection
@@ -36,8 +37,13 @@ def _route(refund: Refund) -> str:
 def _mailed_text(amount_cents: int, expected_to) -> str:
     return (
         f"Your refund check for {dollars(amount_cents)} has been mailed by USPS. "
-        f"Please allow until {expected_to:%B %-d} for it to arrive."
+        f"Please allow until {_month_day(expected_to)} for it to arrive."
     )
+
+
+@functools.lru_cache(maxsize=512)
+def _month_day(day) -> str:
+    return f"{day:%B %-d}"  # a check run's thousands of emails share a few dates
 
 
 def _letter(text: str, *, deletion_id: int, tracking_key: str) -> str:

@@ -27,6 +27,7 @@ from accounts.models import Address
 from audit.models import AuditEvent
 from audit.services import record
 from securus.cards import card_label
+from securus.db import pk_in
 from securus.errors import Refused
 
 from . import emails
@@ -188,9 +189,10 @@ def erase_snapshots_if_settled(*, deletion_ids, now=None) -> int:
         status=Refund.Status.SUCCEEDED,
         updated_at__gt=now - REFUND_CAN_FAIL_FOR,
     )
-    deletions = deletion_model().objects
+    model = deletion_model()
+    deletions = model.objects
     settled = list(
-        deletions.filter(pk__in=list(deletion_ids))
+        deletions.filter(pk_in(model, deletion_ids))
         .exclude(Exists(open_refunds))
         .exclude(Exists(recent_success))
         .values_list("pk", "refunds_settled_at", ExpressionWrapper(~Q(mailing_address={}), BooleanField()))
@@ -201,7 +203,7 @@ def erase_snapshots_if_settled(*, deletion_ids, now=None) -> int:
     erased = [pk for pk, _, has_address in settled if has_address]
     changing = {pk for pk, settled_at, _ in settled if settled_at is None}.union(erased)
     if changing:
-        deletions.filter(pk__in=changing).update(
+        deletions.filter(pk_in(model, changing)).update(
             refunds_settled_at=Coalesce("refunds_settled_at", Value(now)), mailing_address={}
         )
     release_contacts(deletion_ids=[pk for pk, _, _ in settled], purpose=REFUNDS)
