@@ -177,6 +177,12 @@ class Check(models.Model):
             models.Index(fields=["void_after"], condition=Q(status="mailed"), name="check_stale_idx"),
             # A run's voids. The few voided checks only: every check changes three times in its run.
             models.Index(fields=["void_run"], condition=Q(void_run__isnull=False), name="check_void_run_idx"),
+            # Check run: voids not yet told to the bank, without scanning every check ever written.
+            models.Index(
+                fields=["check_number"],
+                condition=Q(status="voided", void_run__isnull=True),
+                name="check_void_unreported_idx",
+            ),
         ]
 
     def __str__(self):
