@@ -332,7 +332,7 @@ def replace_with_check(*, refund_id: int, reason: str) -> Refund:
 # address-snapshot cleanup need: (refund id, deletion id, amount_cents, expected_to, contact email, tracking key).
 _ADVANCE_SQL = """
 WITH moved AS (
-    UPDATE {check} SET status = %(to_status)s, {stamp} = %(now)s
+    UPDATE {check} SET status = %(to_status)s, "{stamp}" = %(now)s
      WHERE check_run_id = %(run)s AND status = %(from_status)s
     RETURNING refund_id, check_number
 ), advanced AS (
