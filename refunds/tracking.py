@@ -38,7 +38,7 @@ def deletion_id_from_token(token: str, *, now=None) -> int | None:
 
 
 def tracking_path(deletion_id: int, *, token: str = "") -> str:
-    """`token`: the deletion's tracking key when the caller has the row already (a batch of emails)."""
+    """`token`: the deletion's tracking key when the caller holds the deletion (spares a query)."""
     return _track_path_template().replace("TOKEN", token or tracking_token(deletion_id))
 
 
