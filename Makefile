@@ -76,6 +76,7 @@ bench: export RETIRED_EMAIL_KEY ?= bench-only-retired-email-key
 bench: export BENCH_DB ?= securus_bench
 bench: export ONLY ?=
 bench: $(STAMP)
+	command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
 	$(BIN)/python scripts/bench.py
 
 lint: $(STAMP)

@@ -2,7 +2,7 @@
 
 from django import forms
 from django.contrib.auth import authenticate, password_validation
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 
 from .addresses import US_STATES, AddressInvalid, CleanAddress, normalize_address
 from .models import RetiredEmail, User, canonical_email
@@ -44,6 +44,20 @@ class CanonicalEmailField(forms.EmailField):
 
     def to_python(self, value):
         return canonical_email(super().to_python(value))
+
+
+class ResetPasswordForm(PasswordResetForm):
+    """Django's reset form looks accounts up with a case-insensitive match (UPPER in PostgreSQL), which
+    misses spellings that canonical_email folds (full-width letters, "ß" for "ss"): look the canonical
+    email up exactly, as sign-in does, so reset reaches every account sign-in would."""
+
+    email = CanonicalEmailField(
+        label="Email address", max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
+
+    def get_users(self, email):
+        users = User._default_manager.filter(email=canonical_email(email), is_active=True)
+        return (user for user in users if user.has_usable_password())
 
 
 class SignUpForm(forms.Form):

@@ -107,12 +107,18 @@ class AccountAdmin(admin.ModelAdmin):
     show_full_result_count = False  # a count of a million rows on every search is not worth it
     paginator = CappedCountPaginator
     list_per_page = 25  # agents search while the caller waits; a short page renders four times faster
-    readonly_fields = ["user", "name", "phone", "status", "created_at", "deleted_at"]
+    fields = readonly_fields = ["user", "name", "phone_number", "status", "created_at", "deleted_at"]
     inlines = [AddressInline, DeletionInline, RefundInline]
     change_form_template = "admin/accounts/account/change_form.html"
 
-    def get_readonly_fields(self, request, obj=None):
-        return self.readonly_fields if obj is not None else []
+    def has_add_permission(self, request):
+        # Families open accounts by signing up; an agent's form could only make an account no one owns.
+        return False
+
+    @admin.display(description="phone")
+    def phone_number(self, obj):
+        # As agents read it back to the caller, not as stored (E.164).
+        return display_phone(obj.phone) or "-"
 
     @admin.display(description="email", ordering="user__email")
     def email(self, obj):

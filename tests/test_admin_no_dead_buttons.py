@@ -6,6 +6,7 @@ from django.contrib import admin
 from django.test import RequestFactory
 from django.urls import reverse
 
+from securus.phones import display_phone
 from tests.care_helpers import caller_account
 from tests.factories import StaffUserFactory
 
@@ -52,3 +53,14 @@ def test_the_account_page_has_no_save_and_no_delete(client):
     assert "Delete on the caller" in html  # the one way to delete is still there
     changelist = client.get(reverse("admin:accounts_account_changelist")).content.decode()
     assert 'value="delete_selected"' not in changelist
+    # Accounts are opened by signing up: no "Add account" button, and its address is refused.
+    assert reverse("admin:accounts_account_add") not in changelist
+    assert client.get(reverse("admin:accounts_account_add")).status_code == 403
+
+
+def test_the_account_page_shows_the_phone_as_agents_read_it(client):
+    client.force_login(StaffUserFactory(is_superuser=True))
+    account = caller_account(phone="+12145550199")
+    html = client.get(reverse("admin:accounts_account_change", args=[account.pk])).content.decode()
+    assert "+12145550199" not in html and display_phone("+12145550199") == "(214) 555-0199"
+    assert "(214) 555-0199" in html

@@ -85,12 +85,12 @@ def test_reset_refuses_outside_debug(settings):
     assert not get_user_model().objects.filter(email=ADMIN_EMAIL).exists()
 
 
-def _manage(*args, db_path, check=True):
+def _manage(*args, db_path, check=True, database_url=None):
     env = {
         **os.environ,
         "DEBUG": "true",
         "SECRET_KEY": "demo-reset-test",
-        "DATABASE_URL": f"sqlite:///{db_path}",
+        "DATABASE_URL": database_url or f"sqlite:///{db_path}",
         "CELERY_DATA_DIR": str(db_path.parent / "celery"),
     }
     env.pop("REDIS_URL", None)
@@ -99,13 +99,44 @@ def _manage(*args, db_path, check=True):
     )
 
 
-def test_reset_starts_the_laptop_demo_over_after_a_deletion(tmp_path):
-    """On the laptop database: delete a demo account, then --reset brings every demo account back."""
+@pytest.fixture(params=["sqlite", "postgresql"])
+def demo_database(request, tmp_path):
+    """The demo's database: the laptop's SQLite file, or a PostgreSQL database of its own (DATABASE_URL
+    set for `make run`), created here and dropped afterwards."""
+    if request.param == "sqlite":
+        yield None
+        return
+    from django.db import connection
+
+    name = f"{connection.settings_dict['NAME']}_demo_reset"
+    server = dict(connection.settings_dict, NAME="postgres")
+    url = f"postgres://{server['USER']}@{server['HOST'] or '127.0.0.1'}:{server['PORT'] or 5432}"
+    admin = [
+        sys.executable,
+        "-c",
+        "import sys, psycopg; c = psycopg.connect(sys.argv[1], autocommit=True); c.execute(sys.argv[2])",
+        f"{url}/postgres",
+    ]
+    subprocess.run([*admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'], check=True)
+    subprocess.run([*admin, f'CREATE DATABASE "{name}"'], check=True)
+    yield f"{url}/{name}"
+    subprocess.run([*admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'], check=True)
+
+
+def test_reset_starts_the_demo_over_after_a_deletion(tmp_path, demo_database):
+    """On the demo database: delete a demo account, then --reset brings every demo account back."""
     db = tmp_path / "demo.sqlite3"
-    _manage("migrate", "--noinput", db_path=db)
-    _manage("seed_demo", db_path=db)
-    _manage("delete_account", "card@demo.securus.test", "--channel", "phone", db_path=db)
-    assert "skipped card@demo.securus.test (retired)" in _manage("seed_demo", db_path=db).stdout
-    out = _manage("seed_demo", "--reset", db_path=db).stdout
+
+    def manage(*args):
+        return _manage(*args, db_path=db, database_url=demo_database)
+
+    manage("migrate", "--noinput")
+    manage("seed_demo")
+    manage("delete_account", "card@demo.securus.test", "--channel", "phone")
+    assert "skipped card@demo.securus.test (retired)" in manage("seed_demo").stdout
+    out = manage("seed_demo", "--reset").stdout
     assert "database emptied and migrated" in out
     assert "created card@demo.securus.test" in out and f"created {ADMIN_EMAIL} (superuser)" in out
+    # Nothing of the deleted account survived the reset: seeding again only skips existing accounts.
+    again = manage("seed_demo").stdout
+    assert "retired" not in again and "skipped card@demo.securus.test (exists)" in again

@@ -6,13 +6,17 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
+from securus.celery import app
 from securus.closer_types import ServicePreview
 from securus.money import dollars
 
 from .models import Session, Subscription
-from .tasks import stop_renewal_at_stripe
 
 log = logging.getLogger(__name__)
+
+# Sent by name, so the closer never imports the tasks module (the tasks call back into the services);
+# VideoConfig.ready registers it.
+STOP_RENEWAL_AT_STRIPE = "video.tasks.stop_renewal_at_stripe"
 
 SESSIONS_LISTED = 20
 
@@ -108,6 +112,6 @@ def _stop_renewals(subscription_ids) -> None:
     the reconcile job retries every subscription still marked stripe_stop_pending."""
     for subscription_id in subscription_ids:
         try:
-            stop_renewal_at_stripe.delay(subscription_id)
+            app.tasks[STOP_RENEWAL_AT_STRIPE].delay(subscription_id)
         except Exception:
             log.exception("could not enqueue the Stripe cancellation of subscription %s", subscription_id)

@@ -33,6 +33,22 @@ def test_password_reset_sends_a_link_to_our_page(card_account, client, mailoutbo
     assert "Choose a new password" in page.content.decode()
 
 
+def test_password_reset_finds_the_account_by_its_canonical_email(db, client, mailoutbox):
+    from tests.factories import UserFactory
+
+    UserFactory(email="strasse@example.com")
+    # "ß" folds to "ss" and full-width letters to plain ones, as at sign-up and sign-in.
+    for typed in ("STRAßE@example.com", "ｓtrasse@example.com"):
+        client.post(reverse("accounts:password_reset"), {"email": typed})
+    assert [message.to for message in mailoutbox] == [["strasse@example.com"]] * 2
+
+
+def test_password_reset_for_an_unknown_email_sends_nothing_and_says_the_same(db, client, mailoutbox):
+    response = client.post(reverse("accounts:password_reset"), {"email": "nobody@example.com"})
+    assert response["Location"] == reverse("accounts:password_reset_done")
+    assert mailoutbox == []
+
+
 def test_staff_have_no_account_page(db, client):
     from tests.factories import StaffUserFactory
 

@@ -52,3 +52,10 @@ def test_a_subscription_stripe_no_longer_has_counts_as_stopped(subscribed, fake_
     assert reconcile_subscriptions.apply().get()["stopped_at_stripe"] == 1
     sub.refresh_from_db()
     assert not sub.stripe_stop_pending
+
+
+def test_the_closer_enqueues_the_registered_task_by_its_name():
+    from securus.celery import app
+    from video.closing import STOP_RENEWAL_AT_STRIPE
+
+    assert STOP_RENEWAL_AT_STRIPE == stop_renewal_at_stripe.name and STOP_RENEWAL_AT_STRIPE in app.tasks
