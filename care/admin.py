@@ -2,6 +2,7 @@ from functools import partial
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect
@@ -88,6 +89,19 @@ class ResendTrackingForm(CallReferenceForm):
     )
 
 
+class AccountChangeList(ChangeList):
+    """Each row's link carries the search it came from, as Django writes it, but composed once for the
+    page: Django resolves every row's URL against the whole admin to learn it is not the list itself."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.row_query, self.preserved_filters = self.preserved_filters, ""
+
+    def url_for_result(self, result):
+        url = super().url_for_result(result)
+        return f"{url}?{self.row_query}" if self.row_query else url
+
+
 @admin.register(Account)
 class AccountAdmin(admin.ModelAdmin):
     """The agent's page while on a call: search, every service's state, the deletion preview, and the
@@ -119,6 +133,14 @@ class AccountAdmin(admin.ModelAdmin):
     def phone_number(self, obj):
         # As agents read it back to the caller, not as stored (E.164).
         return display_phone(obj.phone) or "-"
+
+    def get_changelist(self, request, **kwargs):
+        return AccountChangeList
+
+    def changelist_view(self, request, extra_context=None):
+        # The list agents search while the caller waits: no navigation sidebar (every model of every
+        # app, drawn on each search, cost about as much as the results); the header's links remain.
+        return super().changelist_view(request, {"is_nav_sidebar_enabled": False, **(extra_context or {})})
 
     @admin.display(description="email", ordering="user__email")
     def email(self, obj):
@@ -412,6 +434,9 @@ class StuckWorkAdmin(ReadOnlyAdmin):
 
     def has_view_permission(self, request, obj=None):
         return request.user.has_perm("audit.view_stuckwork")
+
+    def get_changelist(self, request, **kwargs):
+        return AccountChangeList
 
     def changelist_view(self, request, extra_context=None):
         if not self.has_view_permission(request):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import partial
 
 from django.db import connection
 from django.db.models.functions import Upper
@@ -95,30 +96,39 @@ def _similar_name_ids(term: str) -> list[int]:
 
 
 def search_account_ids(term: str) -> list[int]:
-    """Ids of the accounts matching `term`, best branch first, without duplicates, at most MAX_RESULTS."""
+    """Ids of the accounts matching `term`, best branch first, without duplicates, at most MAX_RESULTS.
+    Branches run in order and stop once MAX_RESULTS ids are found: a common last name fills the list from
+    the substring search alone, and the misspelling search (the costliest, over every similar name) could
+    only add ids past the cut."""
     term = " ".join((term or "").split())
     if not term:
         return []
-    found: list[int] = []
     phone = parse_phone(term)
     zip_match = _ZIP.match(term)
     if phone is not None:
-        found += _phone_ids(phone)
+        branches = [partial(_phone_ids, phone)]
     elif zip_match:
         # ZIP+4 finds the ZIP (75201-1234 finds accounts on record as 75201 or any 75201-xxxx).
-        found += _ids(Address.objects.filter(zip_code__startswith=zip_match[1]), "account_id")
+        branches = [partial(_ids, Address.objects.filter(zip_code__startswith=zip_match[1]), "account_id")]
     elif "@" in term:
-        found += _ids(Account.objects.filter(user__email__icontains=term))
+        branches = [partial(_ids, Account.objects.filter(user__email__icontains=term))]
     elif len(term) >= 2:
         names = _name_variants(term)
-        for name in names:
-            found += _ids(Account.objects.filter(name__icontains=name))
-        found += _ids(Account.objects.filter(user__email__icontains=term))
-        found += _inmate_ids(names[0])
+        branches = [partial(_ids, Account.objects.filter(name__icontains=name)) for name in names]
+        branches += [
+            partial(_ids, Account.objects.filter(user__email__icontains=term)),
+            partial(_inmate_ids, names[0]),
+        ]
         if len(term) >= 3:
-            for name in names[:1]:
-                found += _similar_name_ids(name)
-    return list(dict.fromkeys(found))[:MAX_RESULTS]
+            branches.append(partial(_similar_name_ids, names[0]))
+    else:
+        return []
+    found: dict[int, None] = {}
+    for branch in branches:
+        found.update(dict.fromkeys(branch()))
+        if len(found) >= MAX_RESULTS:
+            break
+    return list(found)[:MAX_RESULTS]
 
 
 def matched_phones(account_ids: list[int], term: str) -> dict[int, str]:

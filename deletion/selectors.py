@@ -3,7 +3,7 @@
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db.models import Exists, OuterRef, Subquery, Sum, Value
+from django.db.models import Case, Count, Exists, F, Min, OuterRef, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce
 
 from accounts.models import Account
@@ -13,6 +13,7 @@ from messaging.models import StampEntry
 from prepaid.models import Enrolment, LedgerEntry, Payment, PaymentMethod, PhoneNumber, PrepaidAccount
 from refunds.models import Refund
 from securus.cards import card_label
+from securus.closer_types import RefundLine
 
 from .closers import closers
 from .models import AccountDeletion, ServiceClosure
@@ -162,21 +163,37 @@ class ReceiptService:
 class Receipt:
     deletion: AccountDeletion
     services: list[ReceiptService]
-    refunds: list[Refund]
+    refunds: list[RefundLine]  # one line per card (however many of its charges) and one per check
     refund_total_cents: int
     check_destination: str
 
 
 def deletion_receipt(deletion: AccountDeletion) -> Receipt:
-    """What happened to each service and each refund, from what the deletion recorded (3 queries)."""
+    """What happened to each service and each refund, from what the deletion recorded (3 queries).
+    Refunds read as on the Delete Account page: one line per card, summed in the database over its
+    charges, so a balance returned against hundreds of charges is one line; each check is its own."""
     closures = list(ServiceClosure.objects.filter(deletion=deletion).order_by("pk"))
     by_service = {closer.service: closer for closer in closers()}
-    refunds = list(
+    routes = (
         Refund.objects.filter(deletion=deletion)
         .exclude(status=Refund.Status.REPLACED)  # its replacement check is listed instead
-        .select_related("check_payment")
-        .order_by("pk")
+        .annotate(check_refund=Case(When(method=Refund.Method.CHECK, then=F("pk"))))
+        .values("method", "card_brand", "card_last4", "expected_from", "expected_to", "check_refund")
+        .annotate(total=Sum("amount_cents"), parts=Count("pk"), first=Min("pk"))
+        .order_by("first")
     )
+    refunds = [
+        RefundLine(
+            amount_cents=r["total"],
+            method=r["method"],
+            expected_from=r["expected_from"],
+            expected_to=r["expected_to"],
+            card_brand=r["card_brand"],
+            card_last4=r["card_last4"],
+            parts=r["parts"],
+        )
+        for r in routes
+    ]
     # City and state only: the receipt is reachable by its link, which must not reveal a street address.
     address = deletion.mailing_address or {}
     check_destination = ", ".join(p for p in (address.get("city", ""), address.get("state", "")) if p)

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import hashlib
+import heapq
 import hmac
+import http.client
 import json
+import queue
 import random
 import re
 import secrets
 import threading
 import time
-import urllib.error
-import urllib.request
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
@@ -23,6 +24,9 @@ from fakestripe import validation
 API_VERSION = stripe.api_version  # objects and events are shaped as the version the SDK pins
 IDEMPOTENCY_TTL = 24 * 3600  # Stripe forgets a key after 24 hours
 PERIOD = 30 * 86400  # a monthly billing period, as the fake counts it
+# Webhooks go out from this many threads at once, as Stripe delivers events concurrently (and in no
+# guaranteed order); a burst of refunds queues its events instead of starting a thread per event.
+WEBHOOK_SENDERS = 4
 
 CARD_ERRORS = {
     # code -> (Stripe error code, decline_code, message)
@@ -109,6 +113,14 @@ class FakeStripe:
         self._httpd = None
         self._thread = None
         self._release = threading.Event()
+        # Work for later, done by a few long-lived threads: webhooks to send, refunds to settle (a heap of
+        # (monotonic due time, refund id, generation)). reset() starts a new generation: what an earlier
+        # test left queued is dropped.
+        self._generation = 0
+        self._outbox: queue.SimpleQueue = queue.SimpleQueue()
+        self._due: list[tuple[float, str, int]] = []
+        self._clock = threading.Condition()
+        self._workers: list[threading.Thread] = []
         self.reset()
 
     api_version = API_VERSION
@@ -141,6 +153,7 @@ class FakeStripe:
         with self.lock:
             self._release.set()  # let any request still sleeping from the previous test answer now
             self._release = threading.Event()
+            self._generation += 1
             self.objects: dict[str, dict[str, dict]] = {}
             self.refunds: list[dict] = []
             self.events: list[dict] = []
@@ -418,9 +431,7 @@ class FakeStripe:
         self.refunds.append(refund)
         self._event("refund.created", refund)
         if self.auto_settle is not None:
-            timer = threading.Timer(self.auto_settle, self.settle_refund, args=(refund["id"],))
-            timer.daemon = True
-            timer.start()
+            self._settle_later(refund["id"], self.auto_settle)
         return refund
 
     def refunds_for(self, charge_id):
@@ -787,30 +798,76 @@ class FakeStripe:
         return body, sign_payload(body, secret or self.webhook_secret, timestamp)
 
     def deliver(self, event, url=None):
-        """POST the signed event to `url` (or webhook_url) as Stripe does; returns the HTTP status."""
+        """POST the signed event to `url` (or webhook_url) as Stripe does; returns the HTTP status (0 when
+        the endpoint could not be reached)."""
         url = url or self.webhook_url
         if not url:
             raise ValueError("no webhook url configured")
         body, header = self.sign(event)
-        request = urllib.request.Request(
-            url,
-            data=body,
-            method="POST",
-            headers={"Content-Type": "application/json; charset=utf-8", "Stripe-Signature": header},
+        parts = urlsplit(url)
+        connection_class = (
+            http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
         )
+        connection = connection_class(parts.hostname or "127.0.0.1", parts.port, timeout=10)
+        target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        headers = {
+            "Content-Type": "application/json; charset=utf-8",
+            "Stripe-Signature": header,
+            "User-Agent": "Stripe/1.0 (+https://stripe.com/docs/webhooks)",
+        }
         try:
-            with urllib.request.urlopen(request, timeout=10) as response:
-                status = response.status
-        except urllib.error.HTTPError as exc:
-            status = exc.code
-        except OSError:
+            connection.request("POST", target, body=body, headers=headers)
+            response = connection.getresponse()
+            response.read()
+            status = response.status
+        except (OSError, http.client.HTTPException):
             status = 0
+        finally:
+            connection.close()
         self.deliveries.append((event["id"], status))
         return status
 
     def _deliver_if_configured(self, event):
         if self.webhook_url:
-            threading.Thread(target=self.deliver, args=(event,), daemon=True).start()
+            self._start_workers()
+            self._outbox.put((self._generation, event, self.webhook_url))
+
+    def _settle_later(self, refund_id, seconds):
+        self._start_workers()
+        with self._clock:
+            heapq.heappush(self._due, (time.monotonic() + seconds, refund_id, self._generation))
+            self._clock.notify()
+
+    def _start_workers(self):
+        with self._clock:
+            if self._workers:
+                return
+            self._workers = [threading.Thread(target=self._run_clock, name="fakestripe-clock", daemon=True)]
+            self._workers += [
+                threading.Thread(target=self._run_sender, name=f"fakestripe-webhooks-{i}", daemon=True)
+                for i in range(WEBHOOK_SENDERS)
+            ]
+            for worker in self._workers:
+                worker.start()
+
+    def _run_sender(self):
+        while True:
+            generation, event, url = self._outbox.get()
+            if generation == self._generation:
+                self.deliver(event, url)
+
+    def _run_clock(self):
+        while True:
+            with self._clock:
+                while not self._due or self._due[0][0] > time.monotonic():
+                    self._clock.wait(self._due[0][0] - time.monotonic() if self._due else None)
+                _, refund_id, generation = heapq.heappop(self._due)
+            if generation != self._generation:
+                continue
+            try:
+                self.settle_refund(refund_id)
+            except (ValueError, StripeHTTPError):
+                pass  # settled by hand meanwhile, or gone
 
     # -- request dispatch ------------------------------------------------------------------------
     def handle(self, method, path, params, idempotency_key):
@@ -964,6 +1021,7 @@ class FakeStripe:
 def _handler_for(fake: FakeStripe):
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True
 
         def log_message(self, format, *args):  # quiet: tests read fake.requests instead
             pass

@@ -90,8 +90,19 @@ def routes() -> tuple[Route, ...]:
     return tuple(sorted(found.values(), key=lambda r: -r.literal_segments))
 
 
+@functools.cache
+def _routes_by_shape() -> dict[tuple[str, int], tuple[Route, ...]]:
+    """The routes grouped by verb and number of path segments, each group in routes() order: a request is
+    matched against its own group only (a few routes instead of hundreds of patterns)."""
+    groups: dict[tuple[str, int], list[Route]] = {}
+    for route in routes():
+        groups.setdefault((route.method, route.template.count("/")), []).append(route)
+    return {key: tuple(group) for key, group in groups.items()}
+
+
 def route_for(method: str, path: str) -> Route | None:
-    return next((r for r in routes() if r.method == method and r.pattern.match(path)), None)
+    candidates = _routes_by_shape().get((method, path.count("/")), ())
+    return next((r for r in candidates if r.pattern.match(path)), None)
 
 
 @functools.cache
@@ -262,5 +273,6 @@ def undeclared_fields(obj, path: str = "") -> list[str]:
                 found.append(where)
             elif declared and value is None and key not in nullable:
                 found.append(f"{where}=null")
-            found += undeclared_fields(value, f"{path}.{key}" if path else key)
+            if isinstance(value, dict | list):  # only containers can hold more objects
+                found += undeclared_fields(value, f"{path}.{key}" if path else key)
     return found

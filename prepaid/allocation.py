@@ -34,9 +34,11 @@ def _same_card(last: Payment) -> Q:
     )
 
 
-def _card_charges(lasts: dict[int, Payment], amounts: dict[int, int]) -> dict[int, list[Payment]]:
+def _card_charges(lasts: dict[int, Payment], amounts: dict[int, int]) -> dict[int, list]:
     """Per account, its last card's charges, newest first, needed to cover its amount, each with the room
-    still refundable on it. A running total per account stops at the first charge that covers the rest."""
+    still refundable on it. A running total per account stops at the first charge that covers the rest.
+    Rows are plain tuples (pk, prepaid_account_id, card_brand, card_last4, room): a balance spread over
+    hundreds of charges builds no model instance per charge."""
     if not lasts:
         return {}
     refunded = (
@@ -70,9 +72,9 @@ def _card_charges(lasts: dict[int, Payment], amounts: dict[int, int]) -> dict[in
         )
         .filter(Q(covered_before__isnull=True) | Q(covered_before__lt=F("target")))
         .order_by("prepaid_account_id", *newest_first)
-        .only("pk", "prepaid_account_id", "card_brand", "card_last4", "created_at", "amount_cents")
+        .values_list("pk", "prepaid_account_id", "card_brand", "card_last4", "room", named=True)
     )
-    by_account: dict[int, list[Payment]] = {}
+    by_account: dict[int, list] = {}
     for charge in charges:
         by_account.setdefault(charge.prepaid_account_id, []).append(charge)
     return by_account

@@ -4,11 +4,13 @@ of the last purchase (card charges newest first, never above what a charge still
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Sum
+from django.db.models import F, Q, Sum, Value
 
 from refunds.issuing import issue_refunds
+from refunds.models import Refund
 from securus.closer_types import RefundLine, ServicePreview, local_today
 from securus.money import dollars, format_cents, parse_cents
+from securus.sql import insert_from
 
 from .allocation import allocate_refunds
 from .models import Call, Enrolment, LedgerEntry, PrepaidAccount
@@ -92,46 +94,52 @@ class PrepaidCloser:
 
     def close(self, account, deletion, preview: ServicePreview[PrepaidData], *, now) -> dict:
         prepaid = PrepaidAccount.objects.select_for_update().get(pk=preview.data.prepaid_id)
-        calls = Call.objects.filter(
+        # Every balance change is a ledger row, written by INSERT ... SELECT: the statements are the same
+        # for one call or refund as for hundreds.
+        pending = Call.objects.filter(
             prepaid_account=prepaid, posted=False, started_at__gte=preview.data.since, started_at__lte=now
         )
-        call_rows = list(calls.values_list("pk", "charge_cents"))
-        entries = [
-            LedgerEntry(
-                prepaid_account=prepaid,
-                created_at=now,
-                kind=LedgerEntry.Kind.CALL,
-                amount_cents=-cents,
-                call_id=pk,
-            )
-            for pk, cents in call_rows
-            if cents > 0
-        ]
+        insert_from(
+            LedgerEntry,
+            pending.filter(charge_cents__gt=0).order_by("started_at", "pk"),
+            {
+                "prepaid_account_id": Value(prepaid.pk),
+                "created_at": Value(now),
+                "kind": Value(LedgerEntry.Kind.CALL.value),
+                "amount_cents": -F("charge_cents"),
+                "call_id": F("pk"),
+                "memo": Value(""),
+            },
+        )
+        # Posted: exactly the calls just written to the ledger (a call arriving meanwhile waits), and
+        # those that cost nothing.
+        charged_now = LedgerEntry.objects.filter(
+            prepaid_account=prepaid, kind=LedgerEntry.Kind.CALL, created_at=now
+        ).values("call_id")
+        pending.filter(Q(charge_cents=0) | Q(pk__in=charged_now)).update(posted=True, posted_at=now)
         write_off = preview.data.pending - preview.data.deducted
         if write_off:
-            entries.append(
-                LedgerEntry(
-                    prepaid_account=prepaid,
-                    created_at=now,
-                    kind=LedgerEntry.Kind.ADJUSTMENT,
-                    amount_cents=write_off,
-                    memo="Calls beyond the balance at closure are not charged: a prepaid balance never goes below zero.",
-                )
-            )
-        LedgerEntry.objects.bulk_create(entries)
-        Call.objects.filter(pk__in=[pk for pk, _ in call_rows]).update(posted=True, posted_at=now)
-        Enrolment.objects.filter(prepaid_account=prepaid, ended_at__isnull=True).update(ended_at=now)
-
-        refunds = issue_refunds(deletion=deletion, account=account, lines=preview.refunds, now=now)
-        LedgerEntry.objects.bulk_create(
-            LedgerEntry(
+            LedgerEntry.objects.create(
                 prepaid_account=prepaid,
                 created_at=now,
-                kind=LedgerEntry.Kind.REFUND,
-                amount_cents=-refund.amount_cents,
-                refund=refund,
+                kind=LedgerEntry.Kind.ADJUSTMENT,
+                amount_cents=write_off,
+                memo="Calls beyond the balance at closure are not charged: a prepaid balance never goes below zero.",
             )
-            for refund in refunds
+        Enrolment.objects.filter(prepaid_account=prepaid, ended_at__isnull=True).update(ended_at=now)
+
+        issue_refunds(deletion=deletion, account=account, lines=preview.refunds, now=now)
+        insert_from(
+            LedgerEntry,
+            Refund.objects.filter(deletion=deletion, service=self.service).order_by("pk"),
+            {
+                "prepaid_account_id": Value(prepaid.pk),
+                "created_at": Value(now),
+                "kind": Value(LedgerEntry.Kind.REFUND.value),
+                "amount_cents": -F("amount_cents"),
+                "refund_id": F("pk"),
+                "memo": Value(""),
+            },
         )
         prepaid.status = PrepaidAccount.Status.CLOSED
         prepaid.closed_at = now

@@ -55,7 +55,7 @@ def submit_card_refund(refund_id: int) -> Refund | None:
         # the 24 hours Stripe keeps an idempotency key: ask Stripe first, so a re-send cannot refund twice.
         earlier = _own_refund_at_stripe(refund, charge_id) if charge_id and resent else None
         if earlier is not None:
-            return record_submission(refund_id=refund.pk, result=earlier)
+            return record_submission(refund_id=refund.pk, result=earlier, refund=refund)
         result = gateway.create_refund(
             charge_id=charge_id,
             amount_cents=refund.amount_cents,
@@ -69,7 +69,7 @@ def submit_card_refund(refund_id: int) -> Refund | None:
     except gateway.Unreachable:
         release_claim(refund_id=refund.pk)
         raise
-    return record_submission(refund_id=refund.pk, result=result)
+    return record_submission(refund_id=refund.pk, result=result, refund=refund)
 
 
 def _own_refund_at_stripe(refund: Refund, charge_id: str) -> gateway.StripeRefund | None:
@@ -121,9 +121,14 @@ def note_retry(*, refund_id: int, countdown: int) -> None:
     )
 
 
-def record_submission(*, refund_id: int, result: gateway.StripeRefund, note: str = "") -> Refund:
-    """Store Stripe's refund id once; a refund Stripe already settled is settled here too."""
-    refund, recorded = _record_stripe_id(refund_id=refund_id, stripe_refund_id=result.id, note=note)
+def record_submission(
+    *, refund_id: int, result: gateway.StripeRefund, note: str = "", refund: Refund | None = None
+) -> Refund:
+    """Store Stripe's refund id once; a refund Stripe already settled is settled here too. `refund`: the
+    row as the caller loaded it (with its deletion), updated in place."""
+    refund, recorded = _record_stripe_id(
+        refund_id=refund_id, stripe_refund_id=result.id, note=note, refund=refund
+    )
     if not recorded:
         return refund
     if result.status == "succeeded":
@@ -157,49 +162,61 @@ def _reason_text(code: str, message: str = "") -> str:
     return REASONS.get(code, message or code.replace("_", " "))
 
 
-def handle_refund_event(event) -> None:
-    """Webhook handler for refund.updated and refund.failed. It acts only on the refund whose Stripe id is
-    stored on our row: metadata alone proves nothing (anyone with dashboard access can copy it). When our
-    worker has not yet recorded Stripe's answer, Stripe itself is asked whether the refund is ours."""
+def confirm_refund_event(event) -> None:
+    """Runs before the webhook's transaction. An event may name a Stripe refund our worker made but has not
+    stored yet (Stripe's answer and its webhook race): when the metadata points at our card refund and that
+    row holds no Stripe id, Stripe itself is asked whether the refund is ours, and its id is stored as the
+    worker would store it. Stripe is called outside any transaction, so no row stays locked while it
+    answers; gateway.Unreachable makes the delivery a 500 and Stripe sends the event again."""
     obj = event["data"]["object"]
-    refund = Refund.objects.filter(method=Refund.Method.CARD, stripe_refund_id=obj["id"]).first()
-    if refund is None:
-        refund = _unrecorded_refund(obj)
-        if refund is None:
-            log.warning("webhook %s: refund %s is not one of ours; ignored", event["id"], obj["id"])
-            return
-    _apply_stripe_status(refund, obj["id"], obj.get("status") or "", obj.get("failure_reason"))
-
-
-def _unrecorded_refund(obj) -> Refund | None:
-    """Our row that made this Stripe refund but has not stored its id yet, confirmed by Stripe."""
     ours = (obj.get("metadata") or {}).get("refund_id") or ""
     if not ours.isdigit() or len(ours) > 18:  # not one of our bigint ids
-        return None
-    refund = (
-        Refund.objects.select_related("payment")
-        .filter(pk=int(ours), method=Refund.Method.CARD, stripe_refund_id="")
+        return
+    row = (
+        Refund.objects.filter(pk=int(ours), method=Refund.Method.CARD)
+        .values_list("stripe_refund_id", "payment__stripe_charge_id")
         .first()
     )
-    if refund is None:
-        return None
-    remote = gateway.retrieve_refund(refund_id=obj["id"])  # Unreachable -> 500, and Stripe sends it again
-    charge_id = refund.payment.stripe_charge_id
+    if row is None or row[0]:  # no such card refund, or its Stripe id is already stored (by anyone)
+        return
+    charge_id = row[1]
+    remote = gateway.retrieve_refund(refund_id=obj["id"])
     if remote.metadata.get("refund_id") != ours or charge_id not in (remote.charge, remote.payment_intent):
-        return None
-    record_submission(refund_id=refund.pk, result=remote)
-    refund.refresh_from_db()
-    return refund if refund.stripe_refund_id == remote.id else None
+        return
+    record_submission(refund_id=int(ours), result=remote)
 
 
-def _apply_stripe_status(refund: Refund, stripe_id: str, status: str, failure_reason: str | None) -> Refund:
-    if refund.stripe_refund_id != stripe_id:
-        return refund
+# Stripe refund statuses that settle our card refund: it succeeded, or it becomes a check.
+SETTLING_STATUSES = frozenset({"succeeded", "failed", "canceled"})
+
+
+def handle_refund_event(event) -> None:
+    """Webhook handler for refund.updated and refund.failed. It acts only on the refund whose Stripe id is
+    stored on our row: metadata alone proves nothing (anyone with dashboard access can copy it). A refund
+    our worker has not recorded yet was confirmed with Stripe before this transaction began
+    (confirm_refund_event)."""
+    obj = event["data"]["object"]
+    status = obj.get("status") or ""
+    if status not in SETTLING_STATUSES:
+        return  # still pending at Stripe: nothing to do
+    if _apply_stripe_status(status, obj.get("failure_reason"), stripe_refund_id=obj["id"]) is None:
+        log.warning("webhook %s: refund %s is not one of ours; ignored", event["id"], obj["id"])
+
+
+def _apply_stripe_status(
+    status: str, failure_reason: str | None, *, refund_id: int | None = None, stripe_refund_id: str = ""
+) -> Refund | None:
+    """Settle our refund (by our id, or the card refund holding that Stripe refund's id) as Stripe reports
+    it. None when the status settles nothing or no card refund holds the Stripe id."""
     if status in ("failed", "canceled"):
-        return replace_with_check(refund_id=refund.pk, reason=_reason_text(failure_reason or status))
+        return replace_with_check(
+            refund_id=refund_id,
+            stripe_refund_id=stripe_refund_id,
+            reason=_reason_text(failure_reason or status),
+        )
     if status == "succeeded":
-        return mark_succeeded(refund_id=refund.pk)
-    return refund
+        return mark_succeeded(refund_id=refund_id, stripe_refund_id=stripe_refund_id)
+    return None
 
 
 def settle_unheard(*, limit: int = 200, now=None) -> list[int]:
@@ -218,9 +235,8 @@ def settle_unheard(*, limit: int = 200, now=None) -> list[int]:
         except gateway.StripeFailure as exc:
             log.warning("refund %s: could not look up %s at Stripe: %s", pk, stripe_id, exc.code)
             continue
-        refund = Refund.objects.get(pk=pk)
-        after = _apply_stripe_status(refund, stripe_id, remote.status, remote.failure_reason)
-        if after.pk != pk or after.status != Refund.Status.SUBMITTED:
+        after = _apply_stripe_status(remote.status, remote.failure_reason, refund_id=pk)
+        if after is not None and (after.pk != pk or after.status != Refund.Status.SUBMITTED):
             changed.append(pk)
         else:  # still pending at Stripe: look again tomorrow
             Refund.objects.filter(pk=pk, status=Refund.Status.SUBMITTED).update(updated_at=now)

@@ -2,9 +2,11 @@
 
 Add a handler with one line in HANDLERS: the event type and the dotted path of a function taking the
 verified event. It runs inside the transaction that records the event id, so a handler that raises
-leaves the event unrecorded and Stripe's redelivery tries again. A signed event whose object is not
-what Stripe sends (no id, a non-numeric refund_id) is answered 400 and logged: redelivering it cannot
-help, and it must never become a 500."""
+leaves the event unrecorded and Stripe's redelivery tries again. A handler that needs Stripe's word
+first names, in BEFORE, a function that asks for it before that transaction begins: no row is locked
+while we wait on the network. A signed event whose object is not what Stripe sends (no id, a
+non-numeric refund_id) is answered 400 and logged: redelivering it cannot help, and it must never
+become a 500."""
 
 from __future__ import annotations
 
@@ -26,6 +28,12 @@ HANDLERS = {
     "invoice.payment_failed": "video.subscriptions.handle_invoice_payment_failed",
     "customer.subscription.updated": "video.subscriptions.handle_subscription_updated",
     "customer.subscription.deleted": "video.subscriptions.handle_subscription_deleted",
+}
+# Run before the transaction, with the same verified event: they may call Stripe, must be safe to repeat
+# (a duplicate delivery runs them again) and raise securus.stripe.Unreachable for a 500 (Stripe retries).
+BEFORE = {
+    "refund.updated": "refunds.cards.confirm_refund_event",
+    "refund.failed": "refunds.cards.confirm_refund_event",
 }
 # Metadata our own objects carry that must be digits when present.
 NUMERIC_METADATA = ("refund_id", "deletion_id", "account", "facility")
@@ -64,14 +72,17 @@ def handle_webhook(*, payload: bytes, signature: str) -> str:
         raise BadWebhook(str(exc)) from exc
     path = HANDLERS.get(event["type"])
     try:
-        with transaction.atomic():
-            StripeEvent.objects.create(event_id=event["id"], type=event["type"])
-            if path is None:
-                return "ignored"
-            import_string(path)(event)
-    except IntegrityError:
-        log.info("webhook %s (%s) already handled", event["id"], event["type"])
-        return "duplicate"
+        if event["type"] in BEFORE:
+            import_string(BEFORE[event["type"]])(event)
+        try:
+            with transaction.atomic():
+                StripeEvent.objects.create(event_id=event["id"], type=event["type"])
+                if path is None:
+                    return "ignored"
+                import_string(path)(event)
+        except IntegrityError:
+            log.info("webhook %s (%s) already handled", event["id"], event["type"])
+            return "duplicate"
     except (KeyError, TypeError, ValueError) as exc:
         # A field a handler needs is missing or malformed: refused (and rolled back), never half-handled.
         log.warning("webhook %s (%s) refused: %r", event["id"], event["type"], exc)

@@ -575,7 +575,8 @@ def bench_cards():
             while done < n and time.perf_counter() - start < limit:
                 assert worker_proc.poll() is None, "the worker exited: see its log in /tmp/bench-worker-*"
                 time.sleep(0.2)
-                done = Refund.objects.filter(pk__in=ids, status="succeeded").count()
+                # The ids are one range: counting by range keeps the poll cheap beside what it measures.
+                done = Refund.objects.filter(pk__range=(ids[0], ids[-1]), status="succeeded").count()
             elapsed = time.perf_counter() - start
     purge_broker()
     rate = done / elapsed

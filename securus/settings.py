@@ -25,7 +25,7 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "te
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "securus.admin_site.SecurusAdminConfig",  # django.contrib.admin with a lazily built app list
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -177,6 +177,11 @@ CELERY_TASK_TIME_LIMIT = 300
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Celery's Django fixup closes the database connection before and after every task unless this is set: a
+# new PostgreSQL connection (a forked backend, its caches cold) per card refund. Workers keep theirs as the
+# web server does instead (securus/celery.py: CONN_MAX_AGE, health-checked, dropped when broken); the
+# fixup still replaces it after this many tasks.
+CELERY_DB_REUSE_MAX = 10_000
 
 # Stripe is reached only through securus/stripe.py (refunds/gateway.py and video/gateway.py stand on it).
 STRIPE_API_KEY = env.str("STRIPE_API_KEY", default="sk_test_local")

@@ -15,6 +15,7 @@ below, each with a message that is true for the person reading it:
 from __future__ import annotations
 
 import functools
+from urllib.parse import urlsplit
 
 import stripe as sdk
 from django.conf import settings
@@ -76,14 +77,34 @@ def client() -> sdk.StripeClient:
     )
 
 
+class _RequestsClient(sdk.RequestsClient):
+    """The SDK's requests client, one requests.Session per thread as before, but each session reads the
+    environment once, when the client is built (HTTPS_PROXY / NO_PROXY for the API address), instead of
+    scanning every environment variable and looking for ~/.netrc on every call."""
+
+    def __init__(self, *, timeout: float, api_base: str):
+        import requests.utils
+
+        proxies = requests.utils.get_environ_proxies(api_base)  # {} when NO_PROXY covers the address
+        proxy = proxies.get(urlsplit(api_base).scheme) or proxies.get("all")
+        super().__init__(timeout=timeout, proxy=proxy)
+
+    def _request_internal(self, *args, **kwargs):
+        if getattr(self._thread_local, "session", None) is None:
+            session = self.requests.Session()
+            session.trust_env = False
+            self._thread_local.session = session
+        return super()._request_internal(*args, **kwargs)
+
+
 @functools.lru_cache(maxsize=8)
 def _client(api_key: str, api_base: str, retries: int, timeout: float) -> sdk.StripeClient:
-    # RequestsClient keeps one requests.Session per thread, so sharing the client across threads is safe.
+    # The HTTP client keeps one requests.Session per thread, so sharing the client across threads is safe.
     return sdk.StripeClient(
         api_key,
         base_addresses={"api": api_base},
         max_network_retries=retries,
-        http_client=sdk.RequestsClient(timeout=timeout),
+        http_client=_RequestsClient(timeout=timeout, api_base=api_base),
     )
 
 

@@ -146,3 +146,43 @@ def test_a_direct_bill_number_finds_its_account_and_is_erased_at_deletion(crowd)
         assert matched_phones([billed.pk], said) == {billed.pk: "+19725550199"}
     delete_account(billed, actor=None, channel=AccountDeletion.Channel.PHONE)
     assert search_account_ids("(972) 555-0199") == []
+
+
+def test_a_common_name_stops_at_the_first_full_branch(db):
+    """When the substring search alone finds MAX_RESULTS accounts, the email, inmate and misspelling
+    searches (which could only add accounts past the cut) are not run."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from accounts.models import Account
+    from care.search import MAX_RESULTS
+
+    Account.objects.bulk_create(Account(name=f"Kim Thompson {n}") for n in range(MAX_RESULTS + 5))
+    with CaptureQueriesContext(connection) as queries:
+        found = search_account_ids("Thompson")
+    assert len(found) == MAX_RESULTS and len(queries) == 1
+    # Fewer than MAX_RESULTS: every branch still runs, close misspellings included.
+    assert search_account_ids("Tompson")
+
+
+def test_the_account_list_draws_no_navigation_sidebar_other_pages_do(admin_client):
+    factories.AccountFactory()
+    account_list = admin_client.get(reverse("admin:accounts_account_changelist")).content.decode()
+    assert 'id="nav-sidebar"' not in account_list
+    other_list = admin_client.get(reverse("admin:refunds_refund_changelist")).content.decode()
+    assert 'id="nav-sidebar"' in other_list and reverse("admin:accounts_account_changelist") in other_list
+    index = admin_client.get(reverse("admin:index")).content.decode()
+    assert reverse("admin:refunds_refund_changelist") in index  # the app list, built when drawn
+
+
+def test_result_links_carry_the_search_as_django_writes_them(crowd, admin_client):
+    page = admin_client.get(
+        reverse("admin:accounts_account_changelist"), {"q": "Ana Diaz", "status__exact": "active"}
+    )
+    change = reverse("admin:accounts_account_change", args=[crowd.pk])
+    assert (
+        f'href="{change}?_changelist_filters=q%3DAna%2BDiaz%26status__exact%3Dactive"'
+        in page.content.decode()
+    )
+    plain = admin_client.get(reverse("admin:accounts_account_changelist"))
+    assert f'href="{change}"' in plain.content.decode()

@@ -6,7 +6,6 @@ import time
 from datetime import date
 
 import pytest
-from celery.contrib.testing.worker import start_worker
 
 from refunds import tasks
 from refunds.models import Check, Refund
@@ -17,6 +16,7 @@ from refunds.tests.helpers import (
     one_refund_per_allocation,
 )
 from securus.celery import app
+from tests.workers import worker_thread
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 WAIT = 30  # seconds: a bound on waiting for the worker, never a sleep
@@ -27,9 +27,7 @@ def worker(settings, tmp_path):
     settings.CHECK_RUN_DIR = tmp_path
     app.loader.import_default_modules()
     app.control.purge()
-    with start_worker(
-        app, pool="solo", perform_ping_check=False, loglevel="WARNING", shutdown_timeout=10
-    ) as w:
+    with worker_thread(app) as w:
         yield w
 
 

@@ -9,7 +9,6 @@ from contextlib import contextmanager
 from datetime import date, timedelta
 
 import pytest
-from celery.contrib.testing.worker import start_worker
 from django.core import mail
 from django.db import InterfaceError, OperationalError, connection
 from django.utils import timezone
@@ -24,7 +23,7 @@ from refunds.models import Check, CheckRun, Refund
 from refunds.tests.helpers import make_check_refund, make_deletion
 from securus.celery import app
 from tests.faults import TcpProxy, card_account, reconcile
-from tests.workers import WAIT, kill_group, stop_gracefully, wait_for
+from tests.workers import WAIT, kill_group, stop_gracefully, wait_for, worker_thread
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 RUN_DAY = date(2026, 12, 1)  # a Tuesday, no holiday
@@ -263,9 +262,7 @@ def in_thread_worker(settings, tmp_path, monkeypatch, broker):
     monkeypatch.setattr(refund_tasks, "RETRY_BASE_SECONDS", 0)  # retries at once: the outage is short
     settings.CHECK_RUN_DIR = tmp_path
     app.loader.import_default_modules()
-    with start_worker(
-        app, pool="solo", perform_ping_check=False, loglevel="WARNING", shutdown_timeout=10
-    ) as w:
+    with worker_thread(app) as w:
         yield w
 
 

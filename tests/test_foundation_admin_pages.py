@@ -15,6 +15,7 @@ from tests import factories
 # Rows services own (ledgers, money movements, service accounts, closures, subscriptions, audit rows) are
 # written only by services: the admin shows them read-only.
 VIEW_ONLY = {
+    "accounts.Account",  # opened by signing up
     "deletion.AccountDeletion",
     "deletion.ServiceClosure",
     "accounts.RetiredEmail",

@@ -1,16 +1,20 @@
 """Real Celery worker subprocesses on the test database and the test's Redis DB, for tests that kill them
-(SIGKILL hits exactly where a crash would) or run them beside the test."""
+(SIGKILL hits exactly where a crash would) or run them beside the test; and a worker in a thread of the
+test process (`worker_thread`)."""
 
 import os
 import signal
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from urllib.parse import quote
 
 import pytest
 import redis
+from celery.contrib.testing.worker import TestWorkController, start_worker
 from django.conf import settings
+from django.db import connections
 
 from fakestripe.pytest_plugin import WEBHOOK_SECRET
 
@@ -24,6 +28,32 @@ def database_url():
     if db.get("PASSWORD"):
         auth += ":" + quote(db["PASSWORD"], safe="")
     return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+class _ClosingWorkController(TestWorkController):
+    """Closes its thread's database connections when it stops. A worker keeps its connection between
+    tasks, as in production; in a thread, the connection would otherwise linger until the garbage
+    collector finds it, and the test database could not be dropped at the end of the run."""
+
+    def start(self):
+        try:
+            super().start()
+        finally:
+            connections.close_all()
+
+
+@contextmanager
+def worker_thread(app, **kwargs):
+    """A solo worker in a thread of this process, on the test database."""
+    kwargs = {
+        "pool": "solo",
+        "perform_ping_check": False,
+        "loglevel": "WARNING",
+        "shutdown_timeout": 10,
+        **kwargs,
+    }
+    with start_worker(app, WorkController=_ClosingWorkController, **kwargs) as worker:
+        yield worker
 
 
 def _purge(url):

@@ -5,6 +5,7 @@ from django.core import signing
 from django.urls import reverse
 
 from deletion.models import AccountDeletion
+from refunds.models import Refund
 from refunds.tracking import tracking_path, tracking_token
 
 from .conftest import PASSWORD
@@ -70,3 +71,28 @@ def test_check_receipt_names_the_town_not_the_street(db, frozen, django_capture_
     assert "$40.00" in html and "paper check" in html
     assert "DALLAS, TX" in html
     assert "12 OAK ST" not in html  # the link alone must not reveal where the family lives
+
+
+def test_a_refund_across_several_charges_of_one_card_is_one_line(
+    db, frozen, mailoutbox, django_capture_on_commit_callbacks
+):
+    from .conftest import make_account, signed_in
+
+    card = {"method": "card", "card_last4": "4242"}
+    account = make_account(
+        prepaid={
+            "payments": [
+                {"at": "-40d", "amount": "25.00", **card},
+                {"at": "-10d", "amount": "10.00", **card},
+                {"at": "-5d", "amount": "5.00", **card},
+            ]
+        }
+    )
+    client = signed_in(account)
+    location = delete(client, django_capture_on_commit_callbacks)["Location"]
+    assert Refund.objects.filter(deletion__account=account).count() == 3  # one per charge, for Stripe
+    line = "$40.00 back to your Visa ending in 4242, returned against 3 of its recent charges"
+    assert line in mailoutbox[0].body
+    assert mailoutbox[0].body.count("back to your") == 1
+    html = client.get(location).content.decode()
+    assert "returned against 3 of its recent charges" in html and html.count('<div class="refund">') == 1

@@ -136,3 +136,25 @@ def test_sweep_picks_up_a_refund_whose_worker_died_after_claiming(fake_stripe, c
     old = timezone.now() - timedelta(hours=1)
     Refund.objects.filter(pk=card_refund.pk).update(status="submitted", updated_at=old, enqueued_at=old)
     assert cards.sweep_pending() == [card_refund.pk]
+
+
+def test_a_card_refund_costs_a_fixed_handful_of_queries(
+    client, fake_stripe, card_refund, django_assert_num_queries
+):
+    # The worker: claim, read the refund with its charge and deletion, store Stripe's id with its event.
+    with django_assert_num_queries(3):
+        cards.submit_card_refund(card_refund.pk)
+    card_refund.refresh_from_db()
+    body, header = fake_stripe.sign(fake_stripe.settle_refund(card_refund.stripe_refund_id))
+    # The webhook: is the refund recorded (before the transaction), then in it (a savepoint here, inside
+    # the test's transaction): the event id, the refund found and locked, its status, its timeline event.
+    with django_assert_num_queries(7):
+        response = client.post(
+            "/refunds/stripe/webhook/",
+            data=body,
+            content_type="application/json",
+            HTTP_STRIPE_SIGNATURE=header,
+        )
+    assert response.content == b"handled"
+    card_refund.refresh_from_db()
+    assert card_refund.status == "succeeded"

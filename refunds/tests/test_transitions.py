@@ -68,3 +68,21 @@ def test_sweep_and_stuck_work_count_the_same_unsent_refunds():
     assert set(stuck_refunds(timezone.now()).values_list("pk", flat=True)) == unsent
     swept = transitions.card_refunds_to_sweep(cutoff=timezone.now() - timedelta(minutes=15))
     assert set(swept.values_list("pk", flat=True)) == unsent
+
+
+@pytest.mark.parametrize("vendor", ["postgresql", "sqlite"])  # one statement, or the ORM for the demo
+def test_a_stripe_id_is_stored_once_with_its_timeline_event(vendor, monkeypatch):
+    from django.db import connection
+
+    monkeypatch.setattr(connection, "vendor", vendor)
+    refund = make_card_refund(deletion=make_deletion(), charge_id="ch_1")
+    first, stored = transitions.record_submission(refund_id=refund.pk, stripe_refund_id="re_1")
+    assert stored and first.stripe_refund_id == "re_1"
+    again, stored_again = transitions.record_submission(refund_id=refund.pk, stripe_refund_id="re_2")
+    assert not stored_again and again.stripe_refund_id == "re_1"
+    refund.refresh_from_db()
+    assert refund.stripe_refund_id == "re_1"
+    assert [(e.status, e.note) for e in refund.events.all()] == [
+        ("pending", ""),
+        ("submitted", "Sent to the card issuer (Visa ending in 4242)."),
+    ]

@@ -1,0 +1,19 @@
+"""INSERT ... SELECT through the ORM: rows the database derives from other rows, written without passing
+through Python one by one. The SELECT is compiled by Django, so it runs on PostgreSQL and SQLite alike."""
+
+from django.db import connections
+
+
+def insert_from(model, queryset, columns: dict) -> int:
+    """Insert into `model`'s table one row per row of `queryset`, in its order. `columns` maps each
+    field of `model` written (by attname, e.g. "refund_id") to an expression over the queryset's model
+    (F("pk"), Value(now), -F("amount_cents")); fields left out take their database default. Returns
+    the number of rows written."""
+    selected = queryset.values(**{f"insert_{i}": expr for i, expr in enumerate(columns.values())})
+    sql, params = selected.query.get_compiler(using=selected.db).as_sql()
+    connection = connections[selected.db]
+    quote = connection.ops.quote_name
+    targets = ", ".join(quote(model._meta.get_field(name).column) for name in columns)
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {quote(model._meta.db_table)} ({targets}) {sql}", params)
+        return cursor.rowcount
