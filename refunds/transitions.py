@@ -28,8 +28,8 @@ from accounts.models import Address
 from audit.models import AuditEvent
 from audit.services import record
 from securus.cards import card_label
-from securus.db import pk_in
 from securus.errors import Refused
+from securus.sql import pk_in
 
 from . import emails
 from .models import Check, CheckRun, Refund, RefundEvent, deletion_model
