@@ -50,24 +50,24 @@ def close_due_accounts(*, today: date | None = None, limit: int = 2000) -> list[
     now = timezone.now()
     due = today + timedelta(days=FINAL_STATEMENT_DUE_DAYS)
     if connection.vendor == "postgresql":
-        request_ids = _close_batch_in_one_statement(today=today, due=due, now=now, limit=limit)
+        closed = _close_batch_in_one_statement(today=today, due=due, now=now, limit=limit)
     else:
-        request_ids = _close_batch(today=today, due=due, now=now, limit=limit)
-    if request_ids:
-        log.info("Direct Bill: closed %d accounts", len(request_ids))
+        closed = _close_batch(today=today, due=due, now=now, limit=limit)
+    if closed:
+        log.info("Direct Bill: closed %d accounts", len(closed))
         # Closed with nothing due: nothing more will be sent, so the contact email is not needed for it.
         release_contacts(
-            deletion_ids=ClosureRequest.objects.filter(
-                pk__in=request_ids, final_statement__isnull=True, deletion__isnull=False
-            ).values_list("deletion_id", flat=True),
+            deletion_ids=[deletion_id for _, deletion_id, billed in closed if deletion_id and not billed],
             purpose=DIRECTBILL,
         )
-    return request_ids
+    return sorted(request_id for request_id, _, _ in closed)
 
 
 # One statement, so the batch costs the same few round trips however large it is: claim the due requests
-# (skipping rows another run holds), sum what each account owes, write the final statements, bill the
-# unbilled charges onto them, close the accounts and the requests.
+# (skipping rows another run holds; closure_due_idx gives them in order, so a batch reads only its own
+# rows), sum what each account owes, write the final statements, bill the unbilled charges onto them,
+# close the accounts and the requests. The charges and accounts are reached by their ids (index scans),
+# not by joining whole tables. Returns (request id, deletion id, final statement written) per request.
 _CLOSE_SQL = """
 WITH claimed AS (
     SELECT id, directbill_account_id FROM {request}
@@ -75,27 +75,29 @@ WITH claimed AS (
      ORDER BY close_after, id LIMIT %(limit)s FOR UPDATE SKIP LOCKED
 ), owed AS (
     SELECT c.directbill_account_id, SUM(c.amount_cents) AS total
-      FROM {charge} c JOIN claimed USING (directbill_account_id)
-     WHERE NOT c.paid GROUP BY c.directbill_account_id
+      FROM {charge} c
+     WHERE c.directbill_account_id = ANY(ARRAY(SELECT directbill_account_id FROM claimed)) AND NOT c.paid
+     GROUP BY c.directbill_account_id
 ), final AS (
     INSERT INTO {statement} (directbill_account_id, statement_date, due_date, total_cents, is_final)
     SELECT directbill_account_id, %(today)s, %(due)s, total, TRUE FROM owed WHERE total > 0
     RETURNING id, directbill_account_id
 ), billed AS (
     UPDATE {charge} c SET statement_id = final.id FROM final
-     WHERE c.directbill_account_id = final.directbill_account_id AND c.statement_id IS NULL AND NOT c.paid
+     WHERE c.directbill_account_id = ANY(ARRAY(SELECT directbill_account_id FROM final))
+       AND c.directbill_account_id = final.directbill_account_id AND c.statement_id IS NULL AND NOT c.paid
 ), closed_accounts AS (
-    UPDATE {account} a SET status = 'closed', closed_at = %(now)s FROM claimed
-     WHERE a.id = claimed.directbill_account_id
+    UPDATE {account} a SET status = 'closed', closed_at = %(now)s
+     WHERE a.id = ANY(ARRAY(SELECT directbill_account_id FROM claimed))
 )
 UPDATE {request} r SET status = 'closed', closed_at = %(now)s, final_statement_id = final.id
   FROM claimed LEFT JOIN final USING (directbill_account_id)
  WHERE r.id = claimed.id
-RETURNING r.id
+RETURNING r.id, r.deletion_id, final.id IS NOT NULL
 """
 
 
-def _close_batch_in_one_statement(*, today, due, now, limit) -> list[int]:
+def _close_batch_in_one_statement(*, today, due, now, limit) -> list[tuple[int, int | None, bool]]:
     sql = _CLOSE_SQL.format(
         request=ClosureRequest._meta.db_table,
         charge=Charge._meta.db_table,
@@ -104,21 +106,21 @@ def _close_batch_in_one_statement(*, today, due, now, limit) -> list[int]:
     )
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(sql, {"today": today, "due": due, "now": now, "limit": limit})
-        return sorted(row[0] for row in cursor.fetchall())
+        return cursor.fetchall()
 
 
-def _close_batch(*, today, due, now, limit) -> list[int]:
+def _close_batch(*, today, due, now, limit) -> list[tuple[int, int | None, bool]]:
     """The same with the ORM, for the SQLite laptop demo (no data-modifying WITH there)."""
     with transaction.atomic():
         claimed = list(
             ClosureRequest.objects.filter(status=ClosureRequest.Status.HELD, close_after__lte=today)
             .order_by("close_after", "pk")
-            .values_list("pk", "directbill_account_id")[:limit]
+            .values_list("pk", "directbill_account_id", "deletion_id")[:limit]
         )
         if not claimed:
             return []
-        request_ids = [pk for pk, _ in claimed]
-        account_ids = [account_id for _, account_id in claimed]
+        request_ids = [pk for pk, _, _ in claimed]
+        account_ids = [account_id for _, account_id, _ in claimed]
         outstanding = (
             Charge.objects.filter(directbill_account_id__in=account_ids, paid=False)
             .order_by()
@@ -148,7 +150,12 @@ def _close_batch(*, today, due, now, limit) -> list[int]:
         DirectBillAccount.objects.filter(pk__in=account_ids).update(
             status=DirectBillAccount.Status.CLOSED, closed_at=now
         )
-    return request_ids
+        billed = set(
+            ClosureRequest.objects.filter(pk__in=request_ids, final_statement__isnull=False).values_list(
+                "pk", flat=True
+            )
+        )
+    return [(pk, deletion_id, pk in billed) for pk, _, deletion_id in claimed]
 
 
 def end_hold_early(*, closure_ids, actor, reason: str, today: date | None = None) -> list[int]:
@@ -187,37 +194,71 @@ def email_final_statements(*, limit: int = 5000) -> int:
     next time rather than never. Statements whose deletion kept no email are marked and skipped.
     Returns how many statements were handled."""
     with transaction.atomic():
-        rows = list(
-            Statement.objects.filter(is_final=True, emailed_at__isnull=True)
-            .order_by("pk")
-            .select_for_update(skip_locked=True)
-            .values_list("pk", "total_cents", "statement_date", "due_date")[:limit]
-        )
+        if connection.vendor == "postgresql":
+            rows = _claim_unsent_in_one_statement(limit=limit)
+        else:
+            rows = _claim_unsent(limit=limit)
         if not rows:
             return 0
-        ids = [row[0] for row in rows]
-        emails = dict(
-            ClosureRequest.objects.filter(final_statement_id__in=ids).values_list(
-                "final_statement_id", "deletion__contact_email"
-            )
-        )
-        Statement.objects.filter(pk__in=ids).update(emailed_at=timezone.now())
         messages = []
-        for statement_id, total, statement_date, due_date in rows:
-            if email := emails.get(statement_id):
+        for statement_id, total, statement_date, due_date, _, email in rows:
+            if email:
                 messages.append(_final_statement_email(total, statement_date, due_date, email))
             else:
                 log.warning("final statement %s: no contact email to send it to", statement_id)
         if messages:
             get_connection().send_messages(messages)
     # The final statement is the last thing Direct Bill sends: its hold on the contact email ends.
-    release_contacts(
-        deletion_ids=ClosureRequest.objects.filter(
-            final_statement_id__in=ids, deletion__isnull=False
-        ).values_list("deletion_id", flat=True),
-        purpose=DIRECTBILL,
-    )
+    release_contacts(deletion_ids=[row[4] for row in rows if row[4]], purpose=DIRECTBILL)
     return len(rows)
+
+
+# Claim a batch (skipping statements another run holds) and read what its emails need, in one statement.
+_CLAIM_UNSENT_SQL = """
+WITH picked AS (
+    SELECT id FROM {statement} WHERE is_final AND emailed_at IS NULL
+     ORDER BY id LIMIT %(limit)s FOR UPDATE SKIP LOCKED
+)
+UPDATE {statement} s SET emailed_at = %(now)s
+  FROM picked
+  LEFT JOIN {request} r ON r.final_statement_id = picked.id
+  LEFT JOIN {deletion} d ON d.id = r.deletion_id
+ WHERE s.id = picked.id
+RETURNING s.id, s.total_cents, s.statement_date, s.due_date, r.deletion_id, d.contact_email
+"""
+
+
+def _claim_unsent_in_one_statement(*, limit: int) -> list[tuple]:
+    """(statement id, total, statement date, due date, deletion id, contact email), in statement order."""
+    sql = _CLAIM_UNSENT_SQL.format(
+        statement=Statement._meta.db_table,
+        request=ClosureRequest._meta.db_table,
+        deletion=ClosureRequest._meta.get_field("deletion").related_model._meta.db_table,
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {"limit": limit, "now": timezone.now()})
+        return sorted(cursor.fetchall())
+
+
+def _claim_unsent(*, limit: int) -> list[tuple]:
+    """The same with the ORM, for the SQLite laptop demo."""
+    rows = list(
+        Statement.objects.filter(is_final=True, emailed_at__isnull=True)
+        .order_by("pk")
+        .select_for_update(skip_locked=True)
+        .values_list("pk", "total_cents", "statement_date", "due_date")[:limit]
+    )
+    if not rows:
+        return []
+    ids = [row[0] for row in rows]
+    recipients = {
+        statement_id: (deletion_id, email)
+        for statement_id, deletion_id, email in ClosureRequest.objects.filter(
+            final_statement_id__in=ids
+        ).values_list("final_statement_id", "deletion_id", "deletion__contact_email")
+    }
+    Statement.objects.filter(pk__in=ids).update(emailed_at=timezone.now())
+    return [(*row, *recipients.get(row[0], (None, None))) for row in rows]
 
 
 def _final_statement_email(

@@ -9,6 +9,7 @@ before it numbers anything new, so no check is skipped or numbered twice."""
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import logging
 import os
@@ -21,11 +22,12 @@ from django.db import connection, transaction
 from django.db.models import Max, Sum
 from django.utils import timezone
 
+from accounts.addresses import ADDRESS_FIELDS
 from securus.calendar import is_business_day
 from securus.money import dollars, format_cents
 
 from . import transitions
-from .models import Check, CheckRun
+from .models import Check, CheckRun, address_lines
 from .transitions import VOID_AFTER_DAYS
 
 log = logging.getLogger(__name__)
@@ -160,54 +162,62 @@ def safe_cell(value: str) -> str:
     return _CONTROL.sub(" ", value)
 
 
-def positive_pay_rows(run: CheckRun) -> list[list[str]]:
+_FILE_FIELDS = ("check_number", "amount_cents", "issue_date", "void_after", "payee", *ADDRESS_FIELDS)
+
+
+def _run_checks(run: CheckRun) -> tuple[list, list]:
+    """The run's checks and the voids it reports, each read once for both files, as named rows (the
+    fields the files print) rather than models: a run has thousands."""
+    issued = (
+        Check.objects.filter(check_run=run).order_by("check_number").values_list(*_FILE_FIELDS, named=True)
+    )
+    voided = (
+        Check.objects.filter(void_run=run).order_by("check_number").values_list(*_FILE_FIELDS, named=True)
+    )
+    return list(issued), list(voided)
+
+
+def positive_pay_rows(issued: list, voided: list) -> list[list[str]]:
     account = settings.POSITIVE_PAY_ACCOUNT_NUMBER
     rows = [["account_number", "check_number", "amount", "issue_date", "payee", "code"]]
-    for check in run.checks.order_by("check_number"):
-        rows.append(
+    for code, checks in (("I", issued), ("V", voided)):
+        rows.extend(
             [
                 account,
                 str(check.check_number),
                 format_cents(check.amount_cents),
                 check.issue_date.isoformat(),
                 safe_cell(check.payee),
-                "I",
+                code,
             ]
-        )
-    for check in run.voided_checks.order_by("check_number"):
-        rows.append(
-            [
-                account,
-                str(check.check_number),
-                format_cents(check.amount_cents),
-                check.issue_date.isoformat(),
-                safe_cell(check.payee),
-                "V",
-            ]
+            for check in checks
         )
     return rows
 
 
-def register_text(run: CheckRun) -> str:
+def register_text(run: CheckRun, issued: list, voided: list) -> str:
     lines = [f"Securus Online refund checks: run {run.pk} of {run.run_date:%Y-%m-%d}", ""]
-    checks = list(run.checks.order_by("check_number"))
-    for check in checks:
+    for check in issued:
         lines.append(
-            f"Check no. {check.check_number}   {check.issue_date:%m/%d/%Y}   {dollars(check.amount_cents)}"
+            f"Check no. {check.check_number}   {_us_date(check.issue_date)}   {dollars(check.amount_cents)}"
         )
         lines.append(f"  Pay to the order of: {safe_cell(check.payee)}")
-        lines.extend(f"  {safe_cell(line)}" for line in check.address_lines())
-        lines.append(f"  Void after {check.void_after:%m/%d/%Y}")
+        lines.extend(f"  {safe_cell(line)}" for line in address_lines(check))
+        lines.append(f"  Void after {_us_date(check.void_after)}")
         lines.append("")
-    voids = list(run.voided_checks.order_by("check_number"))
-    if voids:
+    if voided:
         lines.append("Voided (uncashed past their void-after date; reissue or report as unclaimed property):")
         lines.extend(
-            f"  Check no. {c.check_number}  {dollars(c.amount_cents)}  {safe_cell(c.payee)}" for c in voids
+            f"  Check no. {c.check_number}  {dollars(c.amount_cents)}  {safe_cell(c.payee)}" for c in voided
         )
         lines.append("")
-    lines.append(f"{len(checks)} checks, total {dollars(sum(c.amount_cents for c in checks))}")
+    lines.append(f"{len(issued)} checks, total {dollars(sum(c.amount_cents for c in issued))}")
     return "\n".join(lines) + "\n"
+
+
+@functools.lru_cache(maxsize=512)
+def _us_date(day: date) -> str:
+    return f"{day:%m/%d/%Y}"  # a run's checks share their issue and void-after dates
 
 
 def _write_files(run: CheckRun) -> None:
@@ -215,10 +225,11 @@ def _write_files(run: CheckRun) -> None:
     folder = Path(settings.CHECK_RUN_DIR)
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     stem = f"checkrun-{run.run_date:%Y%m%d}-{run.pk}"
+    issued, voided = _run_checks(run)
     buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\n").writerows(positive_pay_rows(run))
+    csv.writer(buffer, lineterminator="\n").writerows(positive_pay_rows(issued, voided))
     pay, register = folder / f"{stem}-positive-pay.csv", folder / f"{stem}-register.txt"
-    for path, text in ((pay, buffer.getvalue()), (register, register_text(run))):
+    for path, text in ((pay, buffer.getvalue()), (register, register_text(run, issued, voided))):
         tmp = path.with_suffix(path.suffix + ".tmp")
         tmp.unlink(missing_ok=True)
         # Owner-only from the first byte: payees, amounts and addresses are for the bank, not the host.

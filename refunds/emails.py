@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 
 from django.core.mail import EmailMessage, get_connection
@@ -33,6 +34,31 @@ def _route(refund: Refund) -> str:
     return f"a check mailed by USPS{where}"
 
 
+def _mailed_text(amount_cents: int, expected_to) -> str:
+    return (
+        f"Your refund check for {dollars(amount_cents)} has been mailed by USPS. "
+        f"Please allow until {_month_day(expected_to)} for it to arrive."
+    )
+
+
+@functools.lru_cache(maxsize=512)
+def _month_day(day) -> str:
+    return f"{day:%B %-d}"  # a check run's thousands of emails share a few dates
+
+
+def _letter(text: str, *, deletion_id: int, tracking_key: str) -> str:
+    # The caller has the deletion's tracking key already (it read the recipient): no query per email.
+    url = tracking_url(deletion_id, token=tracking_key)
+    return "\n\n".join(
+        [
+            "Hello,",
+            text,
+            f"You can follow your refund at any time, without signing in: {url}",
+            "Securus Online",
+        ]
+    )
+
+
 def _body(refund: Refund, status: str, note: str) -> str:
     amount = dollars(refund.amount_cents)
     lines = {  # each built only when its status is the one sent
@@ -49,24 +75,13 @@ def _body(refund: Refund, status: str, note: str) -> str:
         Refund.Status.CHECK_PRINTED: lambda: (
             f"Your refund check for {amount} has been printed and will be mailed shortly."
         ),
-        Refund.Status.CHECK_MAILED: lambda: (
-            f"Your refund check for {amount} has been mailed by USPS. "
-            f"Please allow until {refund.expected_to:%B %-d} for it to arrive."
-        ),
+        Refund.Status.CHECK_MAILED: lambda: _mailed_text(refund.amount_cents, refund.expected_to),
         Refund.Status.CHECK_VOIDED: lambda: (
             f"Your refund check for {amount} was not cashed in time and has been "
             "voided. Please contact customer care to have it sent again."
         ),
     }
-    return "\n\n".join(
-        [
-            "Hello,",
-            lines[status](),
-            "You can follow your refund at any time, without signing in: "
-            + tracking_url(refund.deletion_id, token=refund.deletion.tracking_key),
-            "Securus Online",
-        ]
-    )
+    return _letter(lines[status](), deletion_id=refund.deletion_id, tracking_key=refund.deletion.tracking_key)
 
 
 def send_status_email(*, refund: Refund, status: str, note: str = "") -> None:
@@ -75,7 +90,7 @@ def send_status_email(*, refund: Refund, status: str, note: str = "") -> None:
 
 
 def send_status_emails(*, refunds, status: str, note: str = "") -> None:
-    """The same email for many refunds (a check run), sent after commit over one mail connection."""
+    """The same email for many refunds, sent after commit over one mail connection."""
     if status not in SUBJECTS:
         return
     messages = [
@@ -83,6 +98,28 @@ def send_status_emails(*, refunds, status: str, note: str = "") -> None:
         for refund in refunds
         if refund.deletion_id is not None and refund.deletion.contact_email
     ]
+    _send_after_commit(messages, refund_ids=[r.pk for r in refunds])
+
+
+def send_check_mailed_emails(rows) -> None:
+    """The check run's "check mailed" email to each holder, the same as send_status_emails writes, from
+    rows the run read in bulk with its update: (refund id, deletion id, amount_cents, expected_to,
+    contact email, tracking key). No model is loaded per check."""
+    subject = SUBJECTS[Refund.Status.CHECK_MAILED]
+    messages = [
+        EmailMessage(
+            subject,
+            _letter(_mailed_text(amount_cents, expected_to), deletion_id=deletion_id, tracking_key=key),
+            None,
+            [email],
+        )
+        for _, deletion_id, amount_cents, expected_to, email, key in rows
+        if deletion_id is not None and email
+    ]
+    _send_after_commit(messages, refund_ids=[row[0] for row in rows])
+
+
+def _send_after_commit(messages: list[EmailMessage], *, refund_ids: list[int]) -> None:
     if not messages:
         return
 
@@ -90,6 +127,6 @@ def send_status_emails(*, refunds, status: str, note: str = "") -> None:
         try:
             get_connection().send_messages(messages)
         except Exception:  # an email that fails must never undo or block the money moving
-            log.exception("refund status emails failed: %s", [r.pk for r in refunds])
+            log.exception("refund status emails failed: %s", refund_ids)
 
     transaction.on_commit(send)

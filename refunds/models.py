@@ -39,12 +39,13 @@ class Refund(models.Model):
         on_delete=models.PROTECT,
         related_name="refunds",
         help_text="The card charge refunded (card refunds only).",
+        db_index=False,  # refund_payment_idx: card refunds only
     )
     card_brand = models.CharField(max_length=16, blank=True)
     card_last4 = models.CharField(max_length=4, blank=True)
     expected_from = models.DateField()
     expected_to = models.DateField()
-    idempotency_key = models.CharField(max_length=80, unique=True)
+    idempotency_key = models.CharField(max_length=80)  # unique: refund_idempotency_key_uniq
     stripe_refund_id = models.CharField(max_length=64, blank=True)
     failure_reason = models.CharField(max_length=200, blank=True)
     replaced_by = models.OneToOneField(
@@ -68,10 +69,16 @@ class Refund(models.Model):
             models.UniqueConstraint(
                 fields=["stripe_refund_id"], condition=~Q(stripe_refund_id=""), name="refund_stripe_uniq"
             ),
+            # A constraint rather than unique=True, which adds a second (LIKE pattern) index nobody uses,
+            # written at every status change of every refund.
+            models.UniqueConstraint(fields=["idempotency_key"], name="refund_idempotency_key_uniq"),
         ]
         indexes = [
             # Sweep: card refunds still pending, oldest first.
             models.Index(fields=["created_at"], condition=Q(status="pending"), name="refund_pending_idx"),
+            # A charge's refunds. Check refunds have no charge and stay out of it: a check run changes
+            # thousands of refunds, and each change writes an entry in every index that holds the row.
+            models.Index(fields=["payment"], condition=Q(payment__isnull=False), name="refund_payment_idx"),
         ]
 
     def __str__(self):
@@ -81,7 +88,8 @@ class Refund(models.Model):
 class RefundEvent(models.Model):
     """The refund's timeline, shown on the tracking page."""
 
-    refund = models.ForeignKey(Refund, on_delete=models.CASCADE, related_name="events")
+    # No index of its own: refundevent_timeline_idx starts with it.
+    refund = models.ForeignKey(Refund, on_delete=models.CASCADE, related_name="events", db_index=False)
     at = models.DateTimeField(default=timezone.now)
     status = models.CharField(max_length=16, choices=Refund.Status.choices)
     note = models.CharField(max_length=300, blank=True)
@@ -152,6 +160,7 @@ class Check(models.Model):
         on_delete=models.PROTECT,
         related_name="voided_checks",
         help_text="The check run whose positive-pay file told the bank this check is void.",
+        db_index=False,  # check_void_run_idx: voided checks only
     )
     reissue_of = models.OneToOneField(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="reissued_as"
@@ -166,13 +175,29 @@ class Check(models.Model):
             models.Index(fields=["created_at"], condition=Q(status="queued"), name="check_queued_idx"),
             # Stale-check job: mailed checks past their void-after date.
             models.Index(fields=["void_after"], condition=Q(status="mailed"), name="check_stale_idx"),
+            # A run's voids. The few voided checks only: every check changes three times in its run.
+            models.Index(fields=["void_run"], condition=Q(void_run__isnull=False), name="check_void_run_idx"),
+            # Check run: voids not yet told to the bank, without scanning every check ever written.
+            models.Index(
+                fields=["check_number"],
+                condition=Q(status="voided", void_run__isnull=True),
+                name="check_void_unreported_idx",
+            ),
         ]
 
     def __str__(self):
         return f"Check {self.check_number or '(unnumbered)'} for {self.payee}"
 
     def address_lines(self):
-        return [p for p in [self.line1, self.line2, f"{self.city}, {self.state} {self.zip_code}"] if p]
+        return address_lines(self)
+
+
+def address_lines(address) -> list[str]:
+    """The printed lines of a mailing address, from anything with the address fields (a Check, or a row of
+    a check run read without models)."""
+    return [
+        p for p in [address.line1, address.line2, f"{address.city}, {address.state} {address.zip_code}"] if p
+    ]
 
 
 class StripeEvent(models.Model):

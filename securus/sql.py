@@ -1,7 +1,11 @@
-"""INSERT ... SELECT through the ORM: rows the database derives from other rows, written without passing
-through Python one by one. The SELECT is compiled by Django, so it runs on PostgreSQL and SQLite alike."""
+"""Set-based SQL helpers for the work that grows with history or batch size: INSERT ... SELECT through
+the ORM (rows the database derives from other rows, written without passing through Python one by one;
+the SELECT is compiled by Django, so it runs on PostgreSQL and SQLite alike), and id filters for the
+batch jobs' thousands of ids."""
 
-from django.db import connections
+from django.db import connection, connections
+from django.db.models import BooleanField, Q
+from django.db.models.expressions import RawSQL
 
 
 def insert_from(model, queryset, columns: dict) -> int:
@@ -17,3 +21,14 @@ def insert_from(model, queryset, columns: dict) -> int:
     with connection.cursor() as cursor:
         cursor.execute(f"INSERT INTO {quote(model._meta.db_table)} ({targets}) {sql}", params)
         return cursor.rowcount
+
+
+def pk_in(model, ids):
+    """A filter on `model` rows whose primary key is in `ids`, for the batch jobs' thousands of ids. On
+    PostgreSQL `pk = ANY(array)`: one parameter, where `pk__in` binds and parses a placeholder per id
+    (which costs more than the query). Elsewhere (SQLite on a laptop) `pk__in`."""
+    ids = list(ids)
+    if connection.vendor != "postgresql":
+        return Q(pk__in=ids)
+    column = f'"{model._meta.db_table}"."{model._meta.pk.column}"'
+    return RawSQL(f"{column} = ANY(%s::bigint[])", [ids], output_field=BooleanField())

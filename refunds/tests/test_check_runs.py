@@ -8,6 +8,7 @@ import pytest
 from django.core import mail
 from django.core.management import call_command
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from deletion.models import AccountDeletion
 from refunds import checks
@@ -145,3 +146,21 @@ def test_two_runs_at_once_never_duplicate_or_skip_a_number():
     assert numbers == list(range(checks.FIRST_CHECK_NUMBER, checks.FIRST_CHECK_NUMBER + 30))
     assert Check.objects.filter(status="mailed").count() == 30
     assert sum(CheckRun.objects.values_list("check_count", flat=True)) == 30
+
+
+@pytest.mark.django_db
+def test_a_run_costs_the_same_queries_however_many_checks(django_capture_on_commit_callbacks):
+    def queries_of_a_run(deletions, per_deletion, day):
+        for d in range(deletions):
+            deletion = make_deletion(email=f"holder{day}-{d}@example.com")
+            for _ in range(per_deletion):
+                make_check_refund(deletion=deletion)
+        with CaptureQueriesContext(connection) as captured, django_capture_on_commit_callbacks(execute=True):
+            run = checks.run_checks(today=date(2026, 12, day))
+        assert run.check_count == deletions * per_deletion
+        return len(captured)
+
+    small = queries_of_a_run(1, 1, 1)
+    outbox = len(mail.outbox)
+    assert queries_of_a_run(12, 3, 2) == small
+    assert len(mail.outbox) - outbox == 36
