@@ -91,5 +91,6 @@ def test_unknown_types_are_recorded_and_ignored(client, fake_stripe):
 def test_handlers_are_dotted_paths():
     from django.utils.module_loading import import_string
 
-    for path in webhooks.HANDLERS.values():
+    for path in [*webhooks.HANDLERS.values(), *webhooks.BEFORE.values()]:
         assert callable(import_string(path))
+    assert set(webhooks.BEFORE) <= set(webhooks.HANDLERS)  # a lookup serves a handler
