@@ -91,7 +91,7 @@ class _no_enqueue:
         from refunds import issuing
 
         self._saved = issuing.enqueue_card_refunds
-        issuing.enqueue_card_refunds = lambda ids: None
+        issuing.enqueue_card_refunds = lambda ids, **options: None
 
     def __exit__(self, *exc):
         from refunds import issuing
