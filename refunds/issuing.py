@@ -50,7 +50,11 @@ def save_refunds(refunds: list[Refund], *, notes: list[str], check_for) -> None:
         return
     issue(refunds, notes)
     Check.objects.bulk_create(check_for(r) for r in refunds if r.method == Refund.Method.CHECK)
-    card_ids = [r.pk for r in refunds if r.method == Refund.Method.CARD]
+    _enqueue_at_commit([r.pk for r in refunds if r.method == Refund.Method.CARD])
+
+
+def _enqueue_at_commit(card_ids: list[int]) -> None:
+    """Card refunds are issued stamped as handed to the queue (`transitions.issue`); they go at commit."""
     if card_ids:
         transaction.on_commit(lambda: enqueue_card_refunds(card_ids, stamped=True))
 
@@ -63,9 +67,7 @@ def issue_refunds(*, deletion, account, lines, now) -> list[int]:
         return []
     key_prefix = f"refund-{deletion.pk}"
     keys = [idempotency_key(line, key_prefix=key_prefix, index=i) for i, line in enumerate(lines)]
-    if connection.vendor == "postgresql":
-        ids = issue_lines(lines=lines, keys=keys, account_id=account.pk, deletion_id=deletion.pk, now=now)
-    else:  # the SQLite laptop demo: the same rows through the ORM
+    if connection.vendor != "postgresql":  # the SQLite laptop demo: the same rows through the ORM
         refunds = [
             refund_for_line(
                 line=line,
@@ -77,17 +79,20 @@ def issue_refunds(*, deletion, account, lines, now) -> list[int]:
             )
             for i, line in enumerate(lines)
         ]
-        issue(refunds, [line.why for line in lines])
-        ids = [refund.pk for refund in refunds]
+        save_refunds(
+            refunds,
+            notes=[line.why for line in lines],
+            check_for=lambda r: check_from_snapshot(refund=r, deletion=deletion),
+        )
+        return [refund.pk for refund in refunds]
+    ids = issue_lines(lines=lines, keys=keys, account_id=account.pk, deletion_id=deletion.pk, now=now)
     # A check needs only its refund's id and amount (and the address snapshot the deletion took).
     Check.objects.bulk_create(
         check_from_snapshot(refund=Refund(pk=pk, amount_cents=line.amount_cents), deletion=deletion)
         for pk, line in zip(ids, lines, strict=True)
         if line.method == Refund.Method.CHECK
     )
-    card_ids = [pk for pk, line in zip(ids, lines, strict=True) if line.method == Refund.Method.CARD]
-    if card_ids:
-        transaction.on_commit(lambda: enqueue_card_refunds(card_ids, stamped=True))
+    _enqueue_at_commit([pk for pk, line in zip(ids, lines, strict=True) if line.method == Refund.Method.CARD])
     return ids
 
 
