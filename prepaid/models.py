@@ -102,7 +102,10 @@ class Payment(models.Model):
 class Call(models.Model):
     """A call paid from the prepaid balance; `posted` once its charge is in the ledger."""
 
-    prepaid_account = models.ForeignKey(PrepaidAccount, on_delete=models.PROTECT, related_name="calls")
+    # No index of its own: call_account_recent_idx starts with it.
+    prepaid_account = models.ForeignKey(
+        PrepaidAccount, on_delete=models.PROTECT, related_name="calls", db_index=False
+    )
     started_at = models.DateTimeField(default=timezone.now)
     number = models.CharField(max_length=16)
     charge_cents = models.PositiveIntegerField()
@@ -159,16 +162,26 @@ class LedgerEntry(models.Model):
         ADJUSTMENT = "adjustment", "Adjustment"
         HELD = "held", "Held as unclaimed property"
 
-    prepaid_account = models.ForeignKey(PrepaidAccount, on_delete=models.PROTECT, related_name="ledger")
+    # No index of its own: ledger_account_idx starts with it.
+    prepaid_account = models.ForeignKey(
+        PrepaidAccount, on_delete=models.PROTECT, related_name="ledger", db_index=False
+    )
     created_at = models.DateTimeField(default=timezone.now)
     kind = models.CharField(max_length=12, choices=Kind.choices)
     amount_cents = models.IntegerField(
         help_text="Money added (payments) is positive; money taken (calls, refunds) is negative."
     )
-    payment = models.OneToOneField(Payment, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    call = models.OneToOneField(Call, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    refund = models.OneToOneField(
-        "refunds.Refund", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    # At most one entry per payment, call or refund (ledger_*_once). Each entry names at most one of them,
+    # so their unique indexes hold only the entries that do: a refund closing an account writes one
+    # entry per charge, and each would otherwise add two NULL keys to two indexes.
+    payment = models.ForeignKey(
+        Payment, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    call = models.ForeignKey(
+        Call, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    refund = models.ForeignKey(
+        "refunds.Refund", null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
     )
     memo = models.CharField(max_length=200, blank=True)
 
@@ -182,6 +195,15 @@ class LedgerEntry(models.Model):
             models.CheckConstraint(
                 condition=~Q(kind__in=["call", "refund", "held"]) | Q(amount_cents__lt=0),
                 name="ledger_debits_negative",
+            ),
+            models.UniqueConstraint(
+                fields=["payment"], condition=Q(payment__isnull=False), name="ledger_payment_once"
+            ),
+            models.UniqueConstraint(
+                fields=["call"], condition=Q(call__isnull=False), name="ledger_call_once"
+            ),
+            models.UniqueConstraint(
+                fields=["refund"], condition=Q(refund__isnull=False), name="ledger_refund_once"
             ),
         ]
         indexes = [

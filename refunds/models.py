@@ -48,8 +48,10 @@ class Refund(models.Model):
     idempotency_key = models.CharField(max_length=80)  # unique: refund_idempotency_key_uniq
     stripe_refund_id = models.CharField(max_length=64, blank=True)
     failure_reason = models.CharField(max_length=200, blank=True)
-    replaced_by = models.OneToOneField(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="replaces"
+    # Replaced at most once, by one check refund (refund_replaced_by_once): only the few replaced refunds
+    # are in its index, not every refund ever issued.
+    replaced_by = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="replaces", db_index=False
     )
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
@@ -72,6 +74,9 @@ class Refund(models.Model):
             # A constraint rather than unique=True, which adds a second (LIKE pattern) index nobody uses,
             # written at every status change of every refund.
             models.UniqueConstraint(fields=["idempotency_key"], name="refund_idempotency_key_uniq"),
+            models.UniqueConstraint(
+                fields=["replaced_by"], condition=Q(replaced_by__isnull=False), name="refund_replaced_by_once"
+            ),
         ]
         indexes = [
             # Sweep: card refunds still pending, oldest first.

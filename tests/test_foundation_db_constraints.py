@@ -60,3 +60,36 @@ def test_ledger_refuses_a_payment_entry_without_a_credit():
         LedgerEntry.objects.create(
             prepaid_account=payment.prepaid_account, kind="payment", amount_cents=-2500, payment=payment
         )
+
+
+def test_ledger_names_a_payment_call_or_refund_once():
+    """One entry per payment, call and refund; entries that name none of them (adjustments) are many."""
+    from prepaid.models import LedgerEntry
+    from tests.factories import CallFactory
+
+    call = CallFactory(posted=True)
+    prepaid = call.prepaid_account
+    with pytest.raises(IntegrityError, match="ledger_call_once"), transaction.atomic():
+        LedgerEntry.objects.create(prepaid_account=prepaid, kind="call", amount_cents=-120, call=call)
+    refund = RefundFactory(account=prepaid.account)
+    LedgerEntry.objects.create(prepaid_account=prepaid, kind="refund", amount_cents=-100, refund=refund)
+    with pytest.raises(IntegrityError, match="ledger_refund_once"), transaction.atomic():
+        LedgerEntry.objects.create(prepaid_account=prepaid, kind="refund", amount_cents=-100, refund=refund)
+    payment = PaymentFactory(prepaid_account=prepaid)
+    with pytest.raises(IntegrityError, match="ledger_payment_once"), transaction.atomic():
+        LedgerEntry.objects.create(
+            prepaid_account=prepaid, kind="payment", amount_cents=2500, payment=payment
+        )
+    for _ in range(2):
+        LedgerEntry.objects.create(prepaid_account=prepaid, kind="adjustment", amount_cents=5)
+    assert LedgerEntry.objects.filter(prepaid_account=prepaid, kind="adjustment").count() == 2
+
+
+def test_a_refund_is_replaced_once():
+    first = RefundFactory()
+    check = RefundFactory(account=first.account, method="check", payment=None)
+    Refund.objects.filter(pk=first.pk).update(replaced_by=check)
+    second = RefundFactory(account=first.account)
+    with pytest.raises(IntegrityError, match="refund_replaced_by_once"), transaction.atomic():
+        Refund.objects.filter(pk=second.pk).update(replaced_by=check)
+    assert Refund.objects.filter(replaced_by=check).get() == first
