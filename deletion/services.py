@@ -239,12 +239,16 @@ def _retire(account: Account, user, deletion: AccountDeletion, *, now) -> None:
         user.save(update_fields=["email", "name", "is_active", "password"])
     Address.objects.filter(account=account).delete()
     from directbill.models import DirectBillAccount
-    from prepaid.models import Call, PhoneNumber
+    from prepaid.models import Call, PhoneNumber, PrepaidAccount
 
     PhoneNumber.objects.filter(prepaid_account__account=account).delete()
     DirectBillAccount.objects.filter(account=account).update(phone_number="")
-    # Calls stay for billing, but name the line only by its last four digits.
-    Call.objects.filter(prepaid_account__account=account).update(number=Right("number", 4))
+    # Calls stay for billing, but name the line only by its last four digits. The prepaid closer already
+    # shortened the calls it posted: only the others are written.
+    last4 = Right("number", 4)
+    Call.objects.filter(
+        prepaid_account__in=PrepaidAccount.objects.filter(account=account).values("pk")
+    ).exclude(number=last4).update(number=last4)
     account.name = ""
     account.phone = ""
     account.status = Account.Status.DELETED

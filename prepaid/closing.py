@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db.models import F, Q, Sum, Value
+from django.db.models.functions import Right
 
 from refunds.issuing import issue_refunds
 from refunds.models import Refund
@@ -112,11 +113,15 @@ class PrepaidCloser:
             },
         )
         # Posted: exactly the calls just written to the ledger (a call arriving meanwhile waits), and
-        # those that cost nothing.
+        # those that cost nothing. The account is being deleted, and deletion leaves every call naming its
+        # line by the last four digits only (deletion.services._retire): done here too, each posted call
+        # is written once rather than twice.
         charged_now = LedgerEntry.objects.filter(
             prepaid_account=prepaid, kind=LedgerEntry.Kind.CALL, created_at=now
         ).values("call_id")
-        pending.filter(Q(charge_cents=0) | Q(pk__in=charged_now)).update(posted=True, posted_at=now)
+        pending.filter(Q(charge_cents=0) | Q(pk__in=charged_now)).update(
+            posted=True, posted_at=now, number=Right("number", 4)
+        )
         write_off = preview.data.pending - preview.data.deducted
         if write_off:
             LedgerEntry.objects.create(

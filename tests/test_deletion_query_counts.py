@@ -35,3 +35,28 @@ def test_query_counts_do_not_grow_with_history():
         delete_large = count(lambda: delete_account(large, actor=None, channel="web"))
     assert delete_small == delete_large
     assert large.deletion.refunds.count() > small.deletion.refunds.count()  # the large one spans charges
+
+
+def _rows_updated(model) -> int:
+    """Rows of `model`'s table updated so far in this transaction (PostgreSQL's own count)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_stat_get_xact_tuples_updated(%s::regclass)", [model._meta.db_table])
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.django_db
+def test_deletion_writes_each_call_once():
+    """Posting the last day's calls also shortens their numbers to the last four digits, and the privacy
+    scrub writes only the calls not posted then: no call row is written twice."""
+    from prepaid.models import Call
+
+    with time_machine.travel(NOW, tick=False):
+        account = account_with_history(40, "calls@example.com")
+        calls = Call.objects.filter(prepaid_account__account=account)
+        assert calls.filter(posted=False).count() == 20
+        before = _rows_updated(Call)
+        delete_account(account, actor=None, channel="web")
+        assert _rows_updated(Call) - before == calls.count() == 40
+    assert set(calls.values_list("number", flat=True)) == {"0100"}
+    assert not calls.filter(posted=False).exists()
+    assert calls.filter(posted_at=NOW).count() == 20  # posted at closure, in the same write
