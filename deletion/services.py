@@ -11,7 +11,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, transaction
+from django.db.models import BigIntegerField
 from django.db.models.functions import Right
 from django.utils import timezone
 
@@ -23,6 +24,7 @@ from audit.services import record as audit_record
 from refunds.models import Refund
 from refunds.retention import DIRECTBILL, REFUNDS
 from securus.closer_types import RefundLine, ServicePreview
+from securus.compiled import CompiledValues, Param
 from securus.errors import Refused
 from securus.logging import bind as bind_log_context
 from securus.logging import log_context
@@ -121,12 +123,29 @@ class DeletionPlan:
         return hashlib.sha256(json.dumps(shown, sort_keys=True).encode()).hexdigest()[:32]
 
 
+_ADDRESS_COLUMNS = [f.attname for f in Address._meta.concrete_fields]
+# Compiled once per process (securus.compiled): the plan is made for the page and again at deletion.
+_ADDRESS = CompiledValues(
+    lambda: (
+        Address.objects.filter(account_id=Param("account", BigIntegerField()))
+        .order_by("pk")
+        .values(*_ADDRESS_COLUMNS)[:1]
+    )
+)
+
+
+def _mailing_address(account: Account) -> Address | None:
+    rows = _ADDRESS.rows(account=account.pk)
+    if not rows:
+        return None
+    return Address.from_db(DEFAULT_DB_ALIAS, _ADDRESS_COLUMNS, [rows[0][name] for name in _ADDRESS_COLUMNS])
+
+
 def plan_deletion(account: Account, *, now: datetime | None = None) -> DeletionPlan:
     """What deleting this account would do, service by service. Reads only."""
     now = now or timezone.now()
     previews = [p for closer in closers() if (p := closer.preview(account, now=now)) is not None]
-    address = Address.objects.filter(account=account).first()
-    return DeletionPlan(account=account, now=now, services=previews, address=address)
+    return DeletionPlan(account=account, now=now, services=previews, address=_mailing_address(account))
 
 
 def delete_account(
@@ -148,7 +167,8 @@ def delete_account(
     now = now or timezone.now()
     # log_context: every log line of the deletion, and the tasks it enqueues on commit, carry its id.
     with log_context(), transaction.atomic(durable=True):
-        account = Account.objects.select_for_update().get(pk=account.pk)
+        # Only the account row is locked; its user (for the receipt and the retirement) comes with it.
+        account = Account.objects.select_for_update(of=("self",)).select_related("user").get(pk=account.pk)
         existing = AccountDeletion.objects.filter(account=account).first()
         if existing is not None:
             return existing

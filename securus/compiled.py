@@ -24,7 +24,7 @@ import weakref
 from datetime import UTC, datetime
 
 from django.db import connections
-from django.db.models import Expression, JSONField, Subquery
+from django.db.models import Expression, JSONField, Subquery, Sum, Value
 
 
 class _Slot:
@@ -143,6 +143,13 @@ def _execute_prepared(connection, cursor, prepared: _Prepared, bound: list) -> N
     cursor.execute(f"{prepared.prepare(name)}; {prepared.execute(name)}", bound)
     cursor.nextset()  # past PREPARE's empty result to EXECUTE's rows
     known["names"][prepared.base] = name
+
+
+def sum_of(queryset, field: str) -> Subquery:
+    """A correlated SUM of `field` over `queryset` (already filtered on an OuterRef), NULL when empty."""
+    return Subquery(
+        queryset.order_by().annotate(_one=Value(1)).values("_one").annotate(t=Sum(field)).values("t")[:1]
+    )
 
 
 class JSONList(Subquery):
