@@ -80,3 +80,25 @@ def test_ending_a_session_deletes_its_row_in_one_statement():
     assert store.session_key is None and not Session.objects.filter(session_key=key).exists()
     assert Session.objects.filter(session_key=other.session_key).exists()
     SessionStore("gone" * 8).delete()  # an unknown key: nothing to delete, no error
+
+
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_a_new_session_is_one_insert_even_when_its_first_key_was_taken(monkeypatch):
+    taken = SessionStore()
+    taken["who"] = "first"
+    with CaptureQueriesContext(connection) as queries:
+        taken.save()
+    assert [q["sql"].split()[0] for q in queries.captured_queries] == ["INSERT"]  # no BEGIN, no COMMIT
+    drawn = iter([taken.session_key, "t" * 32])
+    monkeypatch.setattr("accounts.sessions.get_random_string", lambda length, chars: next(drawn))
+    store = SessionStore()
+    store["who"] = "second"
+    with CaptureQueriesContext(connection) as queries:
+        store.save()
+    assert [q["sql"].split()[0] for q in queries.captured_queries] == ["INSERT", "INSERT"]
+    assert store.session_key == "t" * 32
+    assert SessionStore(taken.session_key).load() == {"who": "first"}
+    assert SessionStore("t" * 32).load() == {"who": "second"}
+    store["who"] = "changed"
+    store.save()  # saving it again updates it, as Django's store does
+    assert SessionStore("t" * 32).load() == {"who": "changed"}
