@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, transaction
-from django.db.models import BigIntegerField
+from django.db.models import BigIntegerField, CharField
 from django.db.models.functions import Right
 from django.utils import timezone
 
@@ -24,7 +24,7 @@ from audit.services import record as audit_record
 from refunds.models import Refund
 from refunds.retention import DIRECTBILL, REFUNDS
 from securus.closer_types import RefundLine, ServicePreview
-from securus.compiled import CompiledValues, Param
+from securus.compiled import CompiledValues, CompiledWrite, Param
 from securus.errors import Refused
 from securus.logging import bind as bind_log_context
 from securus.logging import log_context
@@ -257,12 +257,11 @@ def _retire(account: Account, user, deletion: AccountDeletion, *, now) -> None:
         user.is_active = False
         user.set_unusable_password()  # also ends every session: their auth hash no longer matches
         user.save(update_fields=["email", "name", "is_active", "password"])
-    Address.objects.filter(account=account).delete()
-    from directbill.models import DirectBillAccount
-    from prepaid.models import Call, PhoneNumber
+    _ERASE_ADDRESS.run(account=account.pk)
+    from prepaid.models import Call
 
-    PhoneNumber.objects.filter(prepaid_account__account=account).delete()
-    DirectBillAccount.objects.filter(account=account).update(phone_number="")
+    _ERASE_PHONE_NUMBERS.run(account=account.pk)
+    _CLEAR_DIRECTBILL_PHONE.run(account=account.pk)
     # Calls stay for billing, but name the line only by its last four digits.
     Call.objects.filter(prepaid_account__account=account).update(number=Right("number", 4))
     account.name = ""
@@ -275,11 +274,40 @@ def _retire(account: Account, user, deletion: AccountDeletion, *, now) -> None:
 def _forget_sign_in_records(email: str, digest: str) -> None:
     """The lockout's records name the email: its counters go, and its access and failure logs keep their
     times and addresses under the retired digest instead (still linkable by whoever holds the key)."""
-    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+    from axes.models import AccessAttempt
 
-    AccessAttempt.objects.filter(username=email).delete()
-    AccessLog.objects.filter(username=email).update(username=digest)
-    AccessFailureLog.objects.filter(username=email).update(username=digest)
+    AccessAttempt.objects.filter(username=email).delete()  # collected: axes listens to their deletion
+    _RENAME_ACCESS_LOG.run(email=email, digest=digest)
+    _RENAME_ACCESS_FAILURE_LOG.run(email=email, digest=digest)
+
+
+def _phone_numbers():
+    from prepaid.models import PhoneNumber
+
+    return PhoneNumber.objects.filter(prepaid_account__account_id=Param("account", BigIntegerField()))
+
+
+def _directbill_accounts():
+    from directbill.models import DirectBillAccount
+
+    return DirectBillAccount.objects.filter(account_id=Param("account", BigIntegerField()))
+
+
+def _sign_in_log(name: str):
+    from axes import models as axes_models
+
+    return CompiledWrite(
+        lambda: getattr(axes_models, name).objects.filter(username=Param("email", CharField())),
+        lambda: {"username": Param("digest", CharField())},
+    )
+
+
+# Each deletion erases with the same statements: compiled once per process (securus.compiled).
+_ERASE_ADDRESS = CompiledWrite(lambda: Address.objects.filter(account_id=Param("account", BigIntegerField())))
+_ERASE_PHONE_NUMBERS = CompiledWrite(_phone_numbers)
+_CLEAR_DIRECTBILL_PHONE = CompiledWrite(_directbill_accounts, lambda: {"phone_number": ""})
+_RENAME_ACCESS_LOG = _sign_in_log("AccessLog")
+_RENAME_ACCESS_FAILURE_LOG = _sign_in_log("AccessFailureLog")
 
 
 def find_deletion_by_email(email: str) -> AccountDeletion | None:

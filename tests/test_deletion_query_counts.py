@@ -52,7 +52,7 @@ PAGE_QUERIES = 10  # session, user and account, 7 statements of the preview, the
 CONFIRM_QUERIES = 52
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 @pytest.mark.parametrize("n", [1, 40])
 def test_the_delete_page_and_its_confirm_run_a_fixed_number_of_queries(n, mailoutbox):
     with time_machine.travel(NOW, tick=False):

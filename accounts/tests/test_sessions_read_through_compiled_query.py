@@ -82,7 +82,7 @@ def test_ending_a_session_deletes_its_row_in_one_statement():
     SessionStore("gone" * 8).delete()  # an unknown key: nothing to delete, no error
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_outside_a_transaction_a_new_session_is_one_insert_even_when_its_first_key_was_taken(monkeypatch):
     taken = SessionStore()
     taken["who"] = "first"
