@@ -226,19 +226,26 @@ def validate(method: str, path: str, params: dict) -> Route | None:
 
 
 @functools.cache
-def _resource_annotations(object_name: str) -> dict[str, typing.Any]:
+def _resource_class(object_name: str) -> type | None:
     from stripe._object_classes import OBJECT_CLASSES
 
     where = OBJECT_CLASSES.get(object_name)
-    if where is None:
-        return {}
-    cls = getattr(importlib.import_module(where[0]), where[1])
+    return getattr(importlib.import_module(where[0]), where[1]) if where else None
+
+
+@functools.cache
+def _class_annotations(cls: type) -> dict[str, typing.Any]:
     found: dict[str, typing.Any] = {}
     for klass in reversed(cls.__mro__):
         found.update(
             {k: v for k, v in getattr(klass, "__annotations__", {}).items() if not k.startswith("_")}
         )
     return found
+
+
+def _resource_annotations(object_name: str) -> dict[str, typing.Any]:
+    cls = _resource_class(object_name)
+    return _class_annotations(cls) if cls else {}
 
 
 @functools.cache
@@ -252,27 +259,53 @@ def declared_fields(object_name: str) -> frozenset[str]:
 @functools.cache
 def nullable_fields(object_name: str) -> frozenset[str]:
     """The declared fields that may be null (Optional[...] in the SDK's resource class)."""
-    return frozenset(
-        k for k, v in _resource_annotations(object_name).items() if type(None) in typing.get_args(v)
-    )
+    return _nullable(_resource_annotations(object_name))
 
 
-def undeclared_fields(obj, path: str = "") -> list[str]:
-    """Fields of `obj` (and of the API objects nested in it) that the pinned API version does not have,
-    and nulls where that version's type is not nullable."""
+def _nullable(annotations: dict[str, typing.Any]) -> frozenset[str]:
+    return frozenset(k for k, v in annotations.items() if type(None) in typing.get_args(v))
+
+
+def _nested_class(annotation) -> type | None:
+    """The SDK's nested shape class a field's annotation holds (`Optional[Refund.DestinationDetails]`,
+    `List[Invoice.Line]`), if any. API objects (forward references) carry their own "object" name and
+    are checked by it; free-form fields (`Dict[str, str]` metadata) hold no class and are not checked."""
+    if isinstance(annotation, type):
+        return annotation if issubclass(annotation, stripe.StripeObject) else None
+    for arg in typing.get_args(annotation):
+        found = _nested_class(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def undeclared_fields(obj, path: str = "", shape: type | None = None) -> list[str]:
+    """Fields of `obj`, of the API objects nested in it and of their nested shapes (an object's
+    sub-structures, which have no "object" name), that the pinned API version does not have, and nulls
+    where that version's type is not nullable. `shape`: the SDK class `obj` must match when it is such a
+    sub-structure."""
     found: list[str] = []
     if isinstance(obj, list):
         for i, item in enumerate(obj):
-            found += undeclared_fields(item, f"{path}[{i}]")
+            found += undeclared_fields(item, f"{path}[{i}]", shape)
     elif isinstance(obj, dict):
-        declared = declared_fields(obj["object"]) if isinstance(obj.get("object"), str) else None
-        nullable = nullable_fields(obj["object"]) if declared else frozenset()
+        if isinstance(obj.get("object"), str):
+            annotations = _resource_annotations(obj["object"])
+            declared = declared_fields(obj["object"]) or None
+            nullable = nullable_fields(obj["object"])
+            label = path or obj["object"]
+        else:
+            annotations = _class_annotations(shape) if shape else {}
+            declared = frozenset(annotations) if shape else None
+            nullable = _nullable(annotations)
+            label = path
         for key, value in obj.items():
-            where = f"{path}.{key}" if path else f"{obj['object']}.{key}"
+            where = f"{label}.{key}" if label else key
             if declared and key not in declared:
                 found.append(where)
             elif declared and value is None and key not in nullable:
                 found.append(f"{where}=null")
             if isinstance(value, dict | list):  # only containers can hold more objects
-                found += undeclared_fields(value, f"{path}.{key}" if path else key)
+                nested = _nested_class(annotations.get(key)) if declared else None
+                found += undeclared_fields(value, f"{path}.{key}" if path else key, nested)
     return found

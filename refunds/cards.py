@@ -14,6 +14,8 @@ from datetime import timedelta
 from django.db.models import Q
 from django.utils import timezone
 
+from securus.money import dollars
+
 from . import gateway
 from .enqueue import submit_card_refund_later
 from .models import Refund, deletion_model
@@ -111,7 +113,28 @@ def _settle_charge_without_room(refund: Refund, charge_id: str, exc: gateway.Str
             result=outside[0],
             note="The charge had already been refunded to the card by our payment processor.",
         )
-    return replace_with_check(refund_id=refund.pk, reason=_reason_text(exc.code, exc.message))
+    if not outside:
+        return replace_with_check(refund_id=refund.pk, reason=_reason_text(exc.code, exc.message))
+    # Part of it went back outside the app: that part is recorded as card refunds, the rest is a check.
+    log.warning(
+        "refund %s: charge %s was partly refunded outside the app (%s, %s cents); the rest by check",
+        refund.pk,
+        charge_id,
+        [r.id for r in outside],
+        returned,
+    )
+    check = replace_with_check(
+        refund_id=refund.pk,
+        reason=(
+            f"{dollars(returned)} of it had already gone back to the card through our payment processor, "
+            f"so the other {dollars(refund.amount_cents - returned)} comes by check"
+        ),
+        returned=[(r.id, r.amount_cents) for r in outside],
+    )
+    for r in outside:
+        if r.status == "succeeded":
+            mark_succeeded(stripe_refund_id=r.id)
+    return check
 
 
 def note_retry(*, refund_id: int, countdown: int) -> None:

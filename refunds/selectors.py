@@ -30,7 +30,7 @@ def tracking_page(*, deletion_id: int) -> dict | None:
         return None
     refunds = (
         Refund.objects.filter(deletion=deletion)
-        .select_related("check_payment")
+        .select_related("check_payment", "replaced_by")
         .prefetch_related(Prefetch("events", queryset=RefundEvent.objects.order_by("at", "pk")))
         .order_by("created_at", "pk")
     )
@@ -53,10 +53,21 @@ def tracking_page(*, deletion_id: int) -> dict | None:
                 "amount": dollars(refund.amount_cents),
                 "route": route,
                 "status": refund.get_status_display(),
-                "next_step": NEXT_STEP.get(refund.status, ""),
+                "next_step": _next_step(refund),
                 "is_final": refund.status in (Refund.Status.SUCCEEDED, Refund.Status.CHECK_MAILED),
                 "events": list(refund.events.all()),
                 "check_number": getattr(getattr(refund, "check_payment", None), "check_number", None),
             }
         )
     return {"deletion": deletion, "rows": rows}
+
+
+def _next_step(refund: Refund) -> str:
+    check = refund.replaced_by
+    if refund.status == Refund.Status.REPLACED and check and check.amount_cents < refund.amount_cents:
+        # Part of it had already gone back to the card outside the app: its own row shows that part.
+        return (
+            f"{dollars(refund.amount_cents - check.amount_cents)} of it had already gone back to your card, "
+            f"so the other {dollars(check.amount_cents)} comes by mailed check instead (see below)."
+        )
+    return NEXT_STEP.get(refund.status, "")

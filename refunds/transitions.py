@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 
 from django.db import connection, transaction
@@ -165,14 +166,17 @@ def _address_on_record(account_id: int):
     return Address.objects.select_related("account").filter(account_id=account_id).first()
 
 
-def _replacement_check_refund(*, replacing: Refund, key_suffix: str, now) -> Refund:
-    """A check refund owing the same money as `replacing` (a failed card refund, a returned check)."""
+def _replacement_check_refund(
+    *, replacing: Refund, key_suffix: str, now, amount_cents: int | None = None
+) -> Refund:
+    """A check refund owing the same money as `replacing` (a failed card refund, a returned check), or
+    `amount_cents` of it when part already went back to the card."""
     expected_from, expected_to = check_refund_window(timezone.localdate(now))
     return Refund.objects.create(
         account_id=replacing.account_id,
         deletion_id=replacing.deletion_id,
         service=replacing.service,
-        amount_cents=replacing.amount_cents,
+        amount_cents=replacing.amount_cents if amount_cents is None else amount_cents,
         method=Refund.Method.CHECK,
         status=Refund.Status.CHECK_QUEUED,
         expected_from=expected_from,
@@ -181,6 +185,37 @@ def _replacement_check_refund(*, replacing: Refund, key_suffix: str, now) -> Ref
         created_at=now,
         updated_at=now,
     )
+
+
+def _returned_to_card(*, part_of: Refund, stripe_refund_id: str, amount_cents: int, now) -> Refund:
+    """A refund made outside the app (Stripe's dashboard) that gave back part of `part_of` to its card:
+    recorded as a card refund of that amount holding its Stripe id, settled as Stripe reports it."""
+    returned = Refund.objects.create(
+        account_id=part_of.account_id,
+        deletion_id=part_of.deletion_id,
+        service=part_of.service,
+        amount_cents=amount_cents,
+        method=Refund.Method.CARD,
+        status=Refund.Status.SUBMITTED,
+        payment_id=part_of.payment_id,
+        card_brand=part_of.card_brand,
+        card_last4=part_of.card_last4,
+        expected_from=part_of.expected_from,
+        expected_to=part_of.expected_to,
+        idempotency_key=f"{part_of.idempotency_key}-{stripe_refund_id}",
+        stripe_refund_id=stripe_refund_id,
+        created_at=now,
+        updated_at=now,
+        first_sent_at=now,
+    )
+    _event(
+        returned,
+        Refund.Status.SUBMITTED,
+        f"Part of your refund went back to the {card_label(part_of.card_brand, part_of.card_last4)} "
+        "through our payment processor.",
+        at=now,
+    )
+    return returned
 
 
 def erase_snapshot_if_settled(*, deletion_id: int | None, now=None) -> bool:
@@ -413,12 +448,21 @@ def mark_succeeded(*, refund_id: int | None = None, stripe_refund_id: str = "") 
 
 
 def replace_with_check(
-    *, refund_id: int | None = None, stripe_refund_id: str = "", reason: str
+    *,
+    refund_id: int | None = None,
+    stripe_refund_id: str = "",
+    reason: str,
+    returned: Sequence[tuple[str, int]] = (),
 ) -> Refund | None:
     """card refund -> failed -> replaced: a card refund that failed for good becomes a mailed check for
     the same amount, addressed to the snapshot taken at deletion. Returns the new check refund (or the
     existing one on a re-run). By our refund id, or the card refund holding `stripe_refund_id` (None when
-    there is none)."""
+    there is none).
+
+    `returned`: Stripe refunds made outside the app that already gave back part of this allocation to the
+    card, as (Stripe refund id, cents), together less than its amount. Each becomes a card refund row of
+    its own (its Stripe id is unique on our rows, so it pays one allocation only) and the check owes the
+    rest: the family is paid the allocation once, part to the card and part by check."""
     with transaction.atomic(savepoint=False):
         refund = _locked_card_refund(refund_id, stripe_refund_id)
         if refund is None:
@@ -435,7 +479,12 @@ def replace_with_check(
         refund.failure_reason = reason[:200]
         refund.updated_at = now
         _event(refund, Refund.Status.FAILED, f"The card refund failed: {reason}.", at=now)
-        check_refund = _replacement_check_refund(replacing=refund, key_suffix="check", now=now)
+        for stripe_id, cents in returned:
+            _returned_to_card(part_of=refund, stripe_refund_id=stripe_id, amount_cents=cents, now=now)
+        rest = refund.amount_cents - sum(cents for _, cents in returned)
+        check_refund = _replacement_check_refund(
+            replacing=refund, key_suffix="check", now=now, amount_cents=rest
+        )
         _event(
             check_refund, Refund.Status.CHECK_QUEUED, f"Replaces a card refund that failed: {reason}.", at=now
         )

@@ -203,6 +203,29 @@ def test_a_field_the_version_lacks_or_a_null_it_forbids_is_caught(fake_stripe):
     fake_stripe.shape_errors.clear()
 
 
+def test_nested_shapes_are_checked_against_their_own_types(fake_stripe):
+    # An invoice's `parent` and a refund's `destination_details` are typed sub-structures with no
+    # "object" name: their fields are the SDK's nested classes', metadata stays free-form.
+    fake_stripe.build_event(
+        "invoice.paid",
+        {
+            "id": "in_1",
+            "object": "invoice",
+            "metadata": {"anything": "goes"},
+            "parent": {"type": "subscription_details", "subscription": "sub_1", "quote_details": None},
+        },
+    )
+    fake_stripe.build_event(
+        "refund.updated",
+        {"id": "re_1", "object": "refund", "destination_details": {"type": "card", "card": {"bogus": 1}}},
+    )
+    assert fake_stripe.shape_errors == [
+        "data.object.parent.subscription",
+        "data.object.destination_details.card.bogus",
+    ]
+    fake_stripe.shape_errors.clear()
+
+
 # ---- lifecycles --------------------------------------------------------------------------------------
 
 

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from refunds import cards
 from refunds.models import Check, Refund
+from refunds.tracking import tracking_path
 
 from .helpers import make_card_refund, make_deletion, one_refund_per_allocation
 
@@ -158,6 +159,35 @@ def test_a_charge_already_refunded_outside_the_app_gets_no_check(fake_stripe, sd
     cards.settle_unheard(now=timezone.now() + timedelta(days=2))
     card_refund.refresh_from_db()
     assert card_refund.status == "succeeded"
+
+
+def test_a_charge_partly_refunded_outside_the_app_gets_a_check_for_the_rest_only(
+    client, fake_stripe, sdk, card_refund, charge
+):
+    # Support gave back $10.00 of the $25.00 charge in Stripe's dashboard: our $20.00 no longer fits.
+    outside = sdk.v1.refunds.create({"charge": charge["id"], "amount": 1000})
+    fake_stripe.settle_refund(outside.id)
+    check_refund = cards.submit_card_refund(card_refund.pk)
+    card_refund.refresh_from_db()
+    assert card_refund.status == "replaced" and card_refund.replaced_by_id == check_refund.pk
+    assert "$10.00 of it had already gone back" in card_refund.failure_reason
+    assert (check_refund.method, check_refund.amount_cents) == ("check", 1000)
+    assert Check.objects.get(refund=check_refund).amount_cents == 1000
+    back = Refund.objects.get(stripe_refund_id=outside.id)
+    assert (back.method, back.amount_cents, back.status) == ("card", 1000, "succeeded")
+    assert (back.deletion_id, back.payment_id) == (card_refund.deletion_id, card_refund.payment_id)
+    # The family is owed the allocation once: $10.00 on the card, $10.00 by check, and no second refund.
+    owed = Refund.objects.filter(deletion=card_refund.deletion).exclude(status="replaced")
+    assert sum(r.amount_cents for r in owed) == card_refund.amount_cents
+    assert len(fake_stripe.refunds) == 1
+    # The tracking page shows both parts and says why the check is for less.
+    page = client.get(tracking_path(card_refund.deletion_id)).content.decode()
+    assert "$10.00 of it had already gone back to your card" in page
+    assert "the other $10.00 comes by mailed check" in page
+    # Sent again (a retried task), nothing more is written or paid.
+    cards.submit_card_refund(card_refund.pk)
+    assert Refund.objects.filter(deletion=card_refund.deletion).count() == 3
+    assert Check.objects.count() == 1 and len(fake_stripe.refunds) == 1
 
 
 def test_our_own_earlier_refund_counts_when_stripe_says_the_charge_has_no_room(
