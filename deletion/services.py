@@ -293,13 +293,15 @@ def _directbill_accounts():
     return DirectBillAccount.objects.filter(account_id=Param("account", BigIntegerField()))
 
 
-def _sign_in_log(name: str):
-    from axes import models as axes_models
+def _sign_in_log(name: str) -> CompiledWrite:
+    """The rename of the email to its digest in one of the lockout's logs (axes.models.AccessLog...)."""
 
-    return CompiledWrite(
-        lambda: getattr(axes_models, name).objects.filter(username=Param("email", CharField())),
-        lambda: {"username": Param("digest", CharField())},
-    )
+    def build():
+        from axes import models as axes_models
+
+        return getattr(axes_models, name).objects.filter(username=Param("email", CharField()))
+
+    return CompiledWrite(build, lambda: {"username": Param("digest", CharField())})
 
 
 # Each deletion erases with the same statements: compiled once per process (securus.compiled).
