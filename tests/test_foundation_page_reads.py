@@ -40,6 +40,7 @@ def test_page_dates_write_what_the_date_filter_writes(moment):
     assert dates.long_date(moment) == date_filter(local, "F j, Y")
     assert dates.month_day(moment) == date_filter(local, "F j")
     assert dates.visit_time(moment) == date_filter(local, "D, F j, Y, g:i A")
+    assert dates.short_visit_time(moment) == date_filter(local, "D, M j, Y, g:i A")
     assert dates.long_date(moment.date()) == date_filter(moment.date(), "F j, Y")
 
 
@@ -55,6 +56,8 @@ def test_page_dates_use_the_active_language():
     moment = datetime.datetime(2026, 11, 26, 18, 0, tzinfo=datetime.UTC)
     with translation.override("es"):
         assert PageDates().long_date(moment) == date_filter(timezone.localtime(moment), "F j, Y")
+        short = date_filter(timezone.localtime(moment), "D, M j, Y, g:i A")
+        assert PageDates().short_visit_time(moment) == short
     assert PageDates().long_date(moment) == "November 26, 2026"
 
 
