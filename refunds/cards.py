@@ -11,9 +11,10 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from django.db.models import Q
+from django.db.models import BigIntegerField, Q
 from django.utils import timezone
 
+from securus.compiled import CompiledValues, Param
 from securus.money import dollars
 
 from . import gateway
@@ -22,7 +23,7 @@ from .models import Refund, deletion_model
 from .transitions import (
     REFUND_CAN_FAIL_FOR,
     card_refunds_to_sweep,
-    claim_for_submission,
+    claim_and_read_for_submission,
     erase_snapshot_if_settled,
     mark_succeeded,
     release_claim,
@@ -44,8 +45,7 @@ def submit_card_refund(refund_id: int) -> Refund | None:
 
     Raises gateway.Unreachable for the task to retry later (the refund goes back to pending)."""
     now = timezone.now()
-    claimed = claim_for_submission(refund_id=refund_id, now=now)
-    refund = Refund.objects.select_related("payment", "deletion").filter(pk=refund_id).first()
+    claimed, refund = claim_and_read_for_submission(refund_id=refund_id, now=now)
     if refund is None:
         return None
     if not claimed and not (refund.status == Refund.Status.SUBMITTED and not refund.stripe_refund_id):
@@ -185,6 +185,14 @@ def _reason_text(code: str, message: str = "") -> str:
     return REASONS.get(code, message or code.replace("_", " "))
 
 
+# Every refund webhook reads this first: compiled once per process (securus/compiled.py).
+_STRIPE_IDS_OF_CARD_REFUND = CompiledValues(
+    lambda: Refund.objects.filter(pk=Param("refund", BigIntegerField()), method=Refund.Method.CARD).values(
+        "stripe_refund_id", "payment__stripe_charge_id"
+    )
+)
+
+
 def confirm_refund_event(event) -> None:
     """Runs before the webhook's transaction. An event may name a Stripe refund our worker made but has not
     stored yet (Stripe's answer and its webhook race): when the metadata points at our card refund and that
@@ -195,14 +203,10 @@ def confirm_refund_event(event) -> None:
     ours = (obj.get("metadata") or {}).get("refund_id") or ""
     if not ours.isdigit() or len(ours) > 18:  # not one of our bigint ids
         return
-    row = (
-        Refund.objects.filter(pk=int(ours), method=Refund.Method.CARD)
-        .values_list("stripe_refund_id", "payment__stripe_charge_id")
-        .first()
-    )
-    if row is None or row[0]:  # no such card refund, or its Stripe id is already stored (by anyone)
+    rows = _STRIPE_IDS_OF_CARD_REFUND.rows(refund=int(ours))
+    if not rows or rows[0]["stripe_refund_id"]:  # no such card refund, or its Stripe id is already stored
         return
-    charge_id = row[1]
+    charge_id = rows[0]["payment__stripe_charge_id"]
     remote = gateway.retrieve_refund(refund_id=obj["id"])
     if remote.metadata.get("refund_id") != ours or charge_id not in (remote.charge, remote.payment_intent):
         return

@@ -86,3 +86,61 @@ def test_a_stripe_id_is_stored_once_with_its_timeline_event(vendor, monkeypatch)
         ("pending", ""),
         ("submitted", "Sent to the card issuer (Visa ending in 4242)."),
     ]
+
+
+def _as_read(refund):
+    """What the worker reads of a refund: every column, its charge and its deletion's contact."""
+    columns = {f.attname: getattr(refund, f.attname) for f in Refund._meta.concrete_fields}
+    deletion = refund.deletion
+    return (
+        columns,
+        refund.payment.stripe_charge_id,
+        deletion and (deletion.contact_email, deletion.tracking_key),
+    )
+
+
+@pytest.mark.parametrize("vendor", ["postgresql", "sqlite"])  # one statement, or the ORM for the demo
+def test_the_claim_reads_the_refund_as_it_stands_after_it(vendor, monkeypatch):
+    from django.db import connection
+
+    monkeypatch.setattr(connection, "vendor", vendor)
+    refund = make_card_refund(deletion=make_deletion(), charge_id="ch_1")
+    now = timezone.now()
+    claimed, read = transitions.claim_and_read_for_submission(refund_id=refund.pk, now=now)
+    assert claimed and read.status == "submitted" and read.first_sent_at == now and read.updated_at == now
+    assert _as_read(read) == _as_read(Refund.objects.get(pk=refund.pk))
+    later = now + timedelta(minutes=1)
+    claimed, again = transitions.claim_and_read_for_submission(refund_id=refund.pk, now=later)
+    assert not claimed and again.status == "submitted" and again.first_sent_at == now  # the first claim's
+    assert _as_read(again) == _as_read(read)
+    assert read.deletion.holder_name == "Ana Diaz"  # columns not read load on first access
+    assert transitions.claim_and_read_for_submission(refund_id=refund.pk + 1000, now=now) == (False, None)
+
+
+@pytest.mark.parametrize("vendor", ["postgresql", "sqlite"])
+@pytest.mark.parametrize("by", ["refund_id", "stripe_refund_id"])
+def test_a_card_refund_succeeds_once_with_its_event_and_email(
+    vendor, by, monkeypatch, mailoutbox, django_capture_on_commit_callbacks
+):
+    from django.db import connection
+
+    monkeypatch.setattr(connection, "vendor", vendor)
+    refund = make_card_refund(deletion=make_deletion(), charge_id="ch_1")
+    other = make_card_refund(deletion=make_deletion(email="bo@example.com"), charge_id="ch_2")
+    transitions.claim_for_submission(refund_id=refund.pk, now=timezone.now())
+    transitions.record_submission(refund_id=refund.pk, stripe_refund_id="re_1")
+    mailoutbox.clear()
+    which = {"refund_id": refund.pk} if by == "refund_id" else {"stripe_refund_id": "re_1"}
+    with django_capture_on_commit_callbacks(execute=True):  # the email goes after commit
+        done = transitions.mark_succeeded(**which)
+    assert (done.pk, done.status, done.stripe_refund_id) == (refund.pk, "succeeded", "re_1")
+    assert _as_read(done) == _as_read(Refund.objects.get(pk=refund.pk))
+    with django_capture_on_commit_callbacks(execute=True):  # a second delivery changes nothing
+        again = transitions.mark_succeeded(**which)
+    assert (again.pk, again.status) == (refund.pk, "succeeded")
+    assert transitions.mark_succeeded(stripe_refund_id="re_unknown") is None
+    assert _state(refund) == ("succeeded", 3)
+    assert refund.events.order_by("pk").last().note == "The card issuer accepted the refund."
+    assert _state(other) == ("pending", 1)
+    assert [(m.to, m.subject) for m in mailoutbox] == [(["ana@example.com"], "Your card refund is complete")]
+    assert "has been completed" in mailoutbox[0].body and refund.deletion.tracking_key in mailoutbox[0].body
