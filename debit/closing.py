@@ -3,12 +3,35 @@ stay in their account: nothing is refunded."""
 
 from dataclasses import dataclass
 
-from django.db.models import Sum
+from django.db.models import BigIntegerField, OuterRef
+from django.db.models.functions import JSONObject
 
+from accounts.models import Account
 from securus.closer_types import ServicePreview
+from securus.compiled import CompiledValues, JSONList, Param, sum_of
 from securus.money import dollars, format_cents, parse_cents
 
 from .models import DebitLink, Deposit
+
+LINKS_LISTED = 20
+
+
+def _preview_query():
+    """The account's open debit links (with the incarcerated person's name) and all it ever deposited."""
+    mine = OuterRef("pk")
+    links = (
+        DebitLink.objects.filter(account=mine, ended_at__isnull=True)
+        .order_by("pk")
+        .values(item=JSONObject(pk="pk", name="debit_account__owner__name"))[:LINKS_LISTED]
+    )
+    return Account.objects.filter(pk=Param("account", BigIntegerField())).values(
+        links=JSONList(links),
+        deposited=sum_of(Deposit.objects.filter(depositor=mine), "amount_cents"),
+    )
+
+
+# Compiled once per process (securus.compiled): the preview runs on the page and again at deletion.
+_PREVIEW = CompiledValues(_preview_query)
 
 
 @dataclass(frozen=True)
@@ -21,14 +44,9 @@ class DebitCloser:
     title = "Securus Debit"
 
     def preview(self, account, *, now) -> ServicePreview[DebitData] | None:
-        links = list(
-            DebitLink.objects.filter(account=account, ended_at__isnull=True)
-            .select_related("debit_account__owner")
-            .values_list("pk", "debit_account__owner__name")[:20]
-        )
-        deposited = (
-            Deposit.objects.filter(depositor=account).aggregate(total=Sum("amount_cents"))["total"] or 0
-        )
+        (row,) = _PREVIEW.rows(account=account.pk)
+        links = sorted((item["pk"], item["name"]) for item in row["links"])
+        deposited = row["deposited"] or 0
         if not links and not deposited:
             return None
         names = sorted({name for _, name in links})

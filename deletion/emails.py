@@ -21,7 +21,7 @@ def send_deletion_receipt(*, deletion: AccountDeletion, to_email: str, base_url:
         fresh = AccountDeletion.objects.get(pk=deletion_id)
         context = {
             "receipt": deletion_receipt(fresh),
-            "tracking_url": tracking_url(fresh.pk, base_url=base_url),
+            "tracking_url": tracking_url(fresh.pk, base_url=base_url, token=fresh.tracking_key),
         }
         send_mail(
             subject="Your Securus Online account has been deleted",

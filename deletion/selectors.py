@@ -14,7 +14,6 @@ from django.db.models import (
     OuterRef,
     Subquery,
     Sum,
-    Value,
     When,
 )
 from django.db.models.functions import Coalesce, JSONObject
@@ -28,7 +27,7 @@ from prepaid.models import Enrolment, LedgerEntry, Payment, PaymentMethod, Phone
 from refunds.models import Refund
 from securus.cards import card_label
 from securus.closer_types import RefundLine
-from securus.compiled import CompiledValues, JSONList, Param
+from securus.compiled import CompiledValues, JSONList, Param, sum_of
 from video import sessions as video_sessions
 from video import subscriptions as video_subscriptions
 
@@ -78,13 +77,6 @@ class AccountOverview:
 LIST_SHOWN = 20  # phone numbers, and people deposited for, listed on a card
 
 
-def _sum(queryset, field: str):
-    """A correlated SUM of `field` over `queryset` (already filtered on OuterRef), NULL when empty."""
-    return Subquery(
-        queryset.order_by().annotate(_one=Value(1)).values("_one").annotate(t=Sum(field)).values("t")[:1]
-    )
-
-
 def _overview_query():
     """Everything the service cards show, in one statement: the account row joined to its prepaid and
     Direct Bill accounts, each figure a correlated subquery on them (served by the ledgers' account
@@ -111,7 +103,7 @@ def _overview_query():
     return Account.objects.filter(pk=Param("account", BigIntegerField())).values(
         prepaid_id=F("prepaid__pk"),
         prepaid_status=F("prepaid__status"),
-        balance=Coalesce(_sum(LedgerEntry.objects.filter(prepaid_account=prepaid), "amount_cents"), 0),
+        balance=Coalesce(sum_of(LedgerEntry.objects.filter(prepaid_account=prepaid), "amount_cents"), 0),
         last_method=Subquery(last.values("method")[:1]),
         last_brand=Subquery(last.values("card_brand")[:1]),
         last_last4=Subquery(last.values("card_last4")[:1]),
@@ -122,11 +114,11 @@ def _overview_query():
         directbill_id=F("directbill__pk"),
         directbill_status=F("directbill__status"),
         directbill_phone=F("directbill__phone_number"),
-        due=Coalesce(_sum(charges.filter(statement__isnull=False, paid=False), "amount_cents"), 0),
-        unbilled=Coalesce(_sum(charges.filter(statement__isnull=True), "amount_cents"), 0),
+        due=Coalesce(sum_of(charges.filter(statement__isnull=False, paid=False), "amount_cents"), 0),
+        unbilled=Coalesce(sum_of(charges.filter(statement__isnull=True), "amount_cents"), 0),
         next_due=Subquery(next_due.values("due_date")[:1]),
         deposits=JSONList(deposits),
-        stamps=_sum(StampEntry.objects.filter(account=mine), "stamps"),
+        stamps=sum_of(StampEntry.objects.filter(account=mine), "stamps"),
         open_subscriptions=video_subscriptions.listed_list(mine),
         upcoming_sessions=video_sessions.upcoming_list(mine, now=Param("now", DateTimeField())),
     )
@@ -209,20 +201,35 @@ class Receipt:
     check_destination: str
 
 
-def deletion_receipt(deletion: AccountDeletion) -> Receipt:
-    """What happened to each service and each refund, from what the deletion recorded (3 queries).
-    Refunds read as on the Delete Account page: one line per card, summed in the database over its
-    charges, so a balance returned against hundreds of charges is one line; each check is its own."""
-    closures = list(ServiceClosure.objects.filter(deletion=deletion).order_by("pk"))
-    by_service = {closer.service: closer for closer in closers()}
-    routes = (
-        Refund.objects.filter(deletion=deletion)
+def _receipt_routes():
+    return (
+        Refund.objects.filter(deletion_id=Param("deletion", BigIntegerField()))
         .exclude(status=Refund.Status.REPLACED)  # its replacement check is listed instead
         .annotate(check_refund=Case(When(method=Refund.Method.CHECK, then=F("pk"))))
         .values("method", "card_brand", "card_last4", "expected_from", "expected_to", "check_refund")
         .annotate(total=Sum("amount_cents"), parts=Count("pk"), first=Min("pk"))
         .order_by("first")
     )
+
+
+# Compiled once per process (securus.compiled): the receipt is built for its email at every deletion.
+_RECEIPT_ROUTES = CompiledValues(_receipt_routes)
+_RECEIPT_CLOSURES = CompiledValues(
+    lambda: (
+        ServiceClosure.objects.filter(deletion_id=Param("deletion", BigIntegerField()))
+        .order_by("pk")
+        .values("service", "outcome")
+    )
+)
+
+
+def deletion_receipt(deletion: AccountDeletion) -> Receipt:
+    """What happened to each service and each refund, from what the deletion recorded (3 queries).
+    Refunds read as on the Delete Account page: one line per card, summed in the database over its
+    charges, so a balance returned against hundreds of charges is one line; each check is its own."""
+    closures = _RECEIPT_CLOSURES.rows(deletion=deletion.pk)
+    by_service = {closer.service: closer for closer in closers()}
+    routes = _RECEIPT_ROUTES.rows(deletion=deletion.pk)
     refunds = [
         RefundLine(
             amount_cents=r["total"],
@@ -242,9 +249,9 @@ def deletion_receipt(deletion: AccountDeletion) -> Receipt:
         deletion=deletion,
         services=[
             ReceiptService(
-                service=c.service,
-                title=ServiceClosure.Service(c.service).label,
-                lines=by_service[c.service].receipt_lines(c.outcome),
+                service=c["service"],
+                title=ServiceClosure.Service(c["service"]).label,
+                lines=by_service[c["service"]].receipt_lines(c["outcome"]),
             )
             for c in closures
         ],

@@ -11,7 +11,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, transaction
+from django.db.models import BigIntegerField, CharField
 from django.db.models.functions import Right
 from django.utils import timezone
 
@@ -23,6 +24,7 @@ from audit.services import record as audit_record
 from refunds.models import Refund
 from refunds.retention import DIRECTBILL, REFUNDS
 from securus.closer_types import RefundLine, ServicePreview
+from securus.compiled import CompiledValues, CompiledWrite, Param
 from securus.errors import Refused
 from securus.logging import bind as bind_log_context
 from securus.logging import log_context
@@ -121,12 +123,29 @@ class DeletionPlan:
         return hashlib.sha256(json.dumps(shown, sort_keys=True).encode()).hexdigest()[:32]
 
 
+_ADDRESS_COLUMNS = [f.attname for f in Address._meta.concrete_fields]
+# Compiled once per process (securus.compiled): the plan is made for the page and again at deletion.
+_ADDRESS = CompiledValues(
+    lambda: (
+        Address.objects.filter(account_id=Param("account", BigIntegerField()))
+        .order_by("pk")
+        .values(*_ADDRESS_COLUMNS)[:1]
+    )
+)
+
+
+def _mailing_address(account: Account) -> Address | None:
+    rows = _ADDRESS.rows(account=account.pk)
+    if not rows:
+        return None
+    return Address.from_db(DEFAULT_DB_ALIAS, _ADDRESS_COLUMNS, [rows[0][name] for name in _ADDRESS_COLUMNS])
+
+
 def plan_deletion(account: Account, *, now: datetime | None = None) -> DeletionPlan:
     """What deleting this account would do, service by service. Reads only."""
     now = now or timezone.now()
     previews = [p for closer in closers() if (p := closer.preview(account, now=now)) is not None]
-    address = Address.objects.filter(account=account).first()
-    return DeletionPlan(account=account, now=now, services=previews, address=address)
+    return DeletionPlan(account=account, now=now, services=previews, address=_mailing_address(account))
 
 
 def delete_account(
@@ -148,7 +167,8 @@ def delete_account(
     now = now or timezone.now()
     # log_context: every log line of the deletion, and the tasks it enqueues on commit, carry its id.
     with log_context(), transaction.atomic(durable=True):
-        account = Account.objects.select_for_update().get(pk=account.pk)
+        # Only the account row is locked; its user (for the receipt and the retirement) comes with it.
+        account = Account.objects.select_for_update(of=("self",)).select_related("user").get(pk=account.pk)
         existing = AccountDeletion.objects.filter(account=account).first()
         if existing is not None:
             return existing
@@ -237,12 +257,11 @@ def _retire(account: Account, user, deletion: AccountDeletion, *, now) -> None:
         user.is_active = False
         user.set_unusable_password()  # also ends every session: their auth hash no longer matches
         user.save(update_fields=["email", "name", "is_active", "password"])
-    Address.objects.filter(account=account).delete()
-    from directbill.models import DirectBillAccount
-    from prepaid.models import Call, PhoneNumber, PrepaidAccount
+    _ERASE_ADDRESS.run(account=account.pk)
+    from prepaid.models import Call, PrepaidAccount
 
-    PhoneNumber.objects.filter(prepaid_account__account=account).delete()
-    DirectBillAccount.objects.filter(account=account).update(phone_number="")
+    _ERASE_PHONE_NUMBERS.run(account=account.pk)
+    _CLEAR_DIRECTBILL_PHONE.run(account=account.pk)
     # Calls stay for billing, but name the line only by its last four digits. The prepaid closer already
     # shortened the calls it posted: only the others are written.
     last4 = Right("number", 4)
@@ -259,11 +278,42 @@ def _retire(account: Account, user, deletion: AccountDeletion, *, now) -> None:
 def _forget_sign_in_records(email: str, digest: str) -> None:
     """The lockout's records name the email: its counters go, and its access and failure logs keep their
     times and addresses under the retired digest instead (still linkable by whoever holds the key)."""
-    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+    from axes.models import AccessAttempt
 
-    AccessAttempt.objects.filter(username=email).delete()
-    AccessLog.objects.filter(username=email).update(username=digest)
-    AccessFailureLog.objects.filter(username=email).update(username=digest)
+    AccessAttempt.objects.filter(username=email).delete()  # collected: axes listens to their deletion
+    _RENAME_ACCESS_LOG.run(email=email, digest=digest)
+    _RENAME_ACCESS_FAILURE_LOG.run(email=email, digest=digest)
+
+
+def _phone_numbers():
+    from prepaid.models import PhoneNumber
+
+    return PhoneNumber.objects.filter(prepaid_account__account_id=Param("account", BigIntegerField()))
+
+
+def _directbill_accounts():
+    from directbill.models import DirectBillAccount
+
+    return DirectBillAccount.objects.filter(account_id=Param("account", BigIntegerField()))
+
+
+def _sign_in_log(name: str) -> CompiledWrite:
+    """The rename of the email to its digest in one of the lockout's logs (axes.models.AccessLog...)."""
+
+    def build():
+        from axes import models as axes_models
+
+        return getattr(axes_models, name).objects.filter(username=Param("email", CharField()))
+
+    return CompiledWrite(build, lambda: {"username": Param("digest", CharField())})
+
+
+# Each deletion erases with the same statements: compiled once per process (securus.compiled).
+_ERASE_ADDRESS = CompiledWrite(lambda: Address.objects.filter(account_id=Param("account", BigIntegerField())))
+_ERASE_PHONE_NUMBERS = CompiledWrite(_phone_numbers)
+_CLEAR_DIRECTBILL_PHONE = CompiledWrite(_directbill_accounts, lambda: {"phone_number": ""})
+_RENAME_ACCESS_LOG = _sign_in_log("AccessLog")
+_RENAME_ACCESS_FAILURE_LOG = _sign_in_log("AccessFailureLog")
 
 
 def find_deletion_by_email(email: str) -> AccountDeletion | None:

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts import addresses
 from accounts.forms import DeleteConfirmForm, VerifyAddressForm
 from accounts.views import family_account_required
-from refunds.tracking import deletion_id_from_token, tracking_path, tracking_token
+from refunds.tracking import deletion_id_from_token, tracking_path
 
 from . import selectors
 from .models import AccountDeletion
@@ -124,7 +124,7 @@ def _confirm_signed_in(request):
             context["plan_changed"] = True
             return render(request, "deletion/delete.html", context, status=409)
         return redirect("deletion:delete")
-    token = tracking_token(deletion.pk)
+    token = deletion.tracking_key
     logout(request)
     request.session[RECEIPT_SESSION_KEY] = token
     return _receipt_redirect(token)
@@ -140,7 +140,10 @@ def delete_done(request, token):
     response = render(
         request,
         "deletion/delete_done.html",
-        {"receipt": selectors.deletion_receipt(deletion), "tracking_url": tracking_path(deletion.pk)},
+        {
+            "receipt": selectors.deletion_receipt(deletion),
+            "tracking_url": tracking_path(deletion.pk, token=deletion.tracking_key),
+        },
     )
     response["X-Robots-Tag"] = "noindex"
     response["Referrer-Policy"] = "no-referrer"  # the token is the key: never leak it to other sites

@@ -4,15 +4,36 @@ clear; the daily job then bills what is outstanding into a final statement (due 
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.db.models import Q, Sum
+from django.db.models import BigIntegerField, OuterRef
 
 from securus.closer_types import ServicePreview, local_today
+from securus.compiled import CompiledValues, Param, sum_of
 from securus.money import dollars
 
 from .models import Charge, ClosureRequest, DirectBillAccount
 
 HOLD_DAYS = (7, 10)
 FINAL_STATEMENT_DUE_DAYS = 20
+
+
+def _preview_query():
+    """The open Direct Bill account with what is not yet billed and what is billed and unpaid."""
+    charges = Charge.objects.filter(directbill_account=OuterRef("pk"))
+    return (
+        DirectBillAccount.objects.filter(
+            account_id=Param("account", BigIntegerField()), status=DirectBillAccount.Status.OPEN
+        )
+        .order_by("pk")
+        .values(
+            "pk",
+            unbilled=sum_of(charges.filter(statement__isnull=True), "amount_cents"),
+            unpaid=sum_of(charges.filter(statement__isnull=False, paid=False), "amount_cents"),
+        )[:1]
+    )
+
+
+# Compiled once per process (securus.compiled): the preview runs on the page and again at deletion.
+_PREVIEW = CompiledValues(_preview_query)
 
 
 @dataclass(frozen=True)
@@ -27,18 +48,13 @@ class DirectBillCloser:
     title = "Direct Bill"
 
     def preview(self, account, *, now) -> ServicePreview[DirectBillData] | None:
-        directbill = DirectBillAccount.objects.filter(
-            account=account, status=DirectBillAccount.Status.OPEN
-        ).first()
-        if directbill is None:
+        found = _PREVIEW.rows(account=account.pk)
+        if not found:
             return None
+        (directbill,) = found
         today = local_today(now)
         close_after, close_by = today + timedelta(days=HOLD_DAYS[0]), today + timedelta(days=HOLD_DAYS[1])
-        totals = Charge.objects.filter(directbill_account=directbill).aggregate(
-            unbilled=Sum("amount_cents", filter=Q(statement__isnull=True)),
-            unpaid=Sum("amount_cents", filter=Q(statement__isnull=False, paid=False)),
-        )
-        unbilled, unpaid = totals["unbilled"] or 0, totals["unpaid"] or 0
+        unbilled, unpaid = directbill["unbilled"] or 0, directbill["unpaid"] or 0
         email = account.user.email if account.user_id else ""
         details = [
             f"Your request is held until {close_after:%B %-d, %Y} (at the latest {close_by:%B %-d, %Y}) "
@@ -63,7 +79,7 @@ class DirectBillCloser:
                 "close_after": close_after.isoformat(),
                 "close_by": close_by.isoformat(),
             },
-            data=DirectBillData(directbill_id=directbill.pk, close_after=close_after, close_by=close_by),
+            data=DirectBillData(directbill_id=directbill["pk"], close_after=close_after, close_by=close_by),
         )
 
     def close(self, account, deletion, preview: ServicePreview[DirectBillData], *, now) -> dict:

@@ -2,11 +2,21 @@
 
 from dataclasses import dataclass
 
-from django.db.models import Sum
+from django.db.models import BigIntegerField, OuterRef
 
+from accounts.models import Account
 from securus.closer_types import ServicePreview
+from securus.compiled import CompiledValues, Param, sum_of
 
 from .models import StampEntry
+
+# Compiled once per process (securus.compiled): the preview runs on the page and again at deletion.
+# NULL when the account never had a stamp entry.
+_STAMPS = CompiledValues(
+    lambda: Account.objects.filter(pk=Param("account", BigIntegerField())).values(
+        total=sum_of(StampEntry.objects.filter(account=OuterRef("pk")), "stamps")
+    )
+)
 
 
 @dataclass(frozen=True)
@@ -19,7 +29,7 @@ class MessagingCloser:
     title = "eMessaging"
 
     def preview(self, account, *, now) -> ServicePreview[MessagingData] | None:
-        summary = StampEntry.objects.filter(account=account).aggregate(total=Sum("stamps"))
+        (summary,) = _STAMPS.rows(account=account.pk)
         if summary["total"] is None:
             return None
         stamps = max(summary["total"], 0)

@@ -4,12 +4,13 @@ of the last purchase (card charges newest first, never above what a charge still
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import F, Q, Sum, Value
-from django.db.models.functions import Right
+from django.db.models import BigIntegerField, DateTimeField, F, OuterRef, Q, Value
+from django.db.models.functions import Coalesce, JSONObject, Right
 
 from refunds.issuing import issue_refunds
 from refunds.models import Refund
 from securus.closer_types import RefundLine, ServicePreview, local_today
+from securus.compiled import CompiledValues, JSONList, Param, sum_of
 from securus.money import dollars, format_cents, parse_cents
 from securus.sql import insert_from
 
@@ -21,7 +22,40 @@ PENDING_CALL_WINDOW = timedelta(hours=24)
 
 def allocate_refund(prepaid, amount_cents: int, today) -> list[RefundLine]:
     """Split a refund across the last purchase's route. Pure apart from reading payments."""
-    return allocate_refunds({prepaid.pk: amount_cents}, today)[prepaid.pk] if amount_cents > 0 else []
+    return _allocate(prepaid.pk, amount_cents, today)
+
+
+def _allocate(prepaid_id: int, amount_cents: int, today) -> list[RefundLine]:
+    return allocate_refunds({prepaid_id: amount_cents}, today)[prepaid_id] if amount_cents > 0 else []
+
+
+def _preview_query():
+    """The open prepaid account with its balance, the unposted calls of the window and the running
+    enrolments, in one statement (the preview runs on the Delete Account page and again at deletion)."""
+    prepaid = OuterRef("pk")
+    pending = Call.objects.filter(
+        prepaid_account=prepaid,
+        posted=False,
+        started_at__gte=Param("since", DateTimeField()),
+        started_at__lte=Param("now", DateTimeField()),
+    )
+    enrolled = Enrolment.objects.filter(prepaid_account=prepaid, ended_at__isnull=True)
+    return (
+        PrepaidAccount.objects.filter(
+            account_id=Param("account", BigIntegerField()), status=PrepaidAccount.Status.OPEN
+        )
+        .order_by("pk")
+        .values(
+            "pk",
+            balance=Coalesce(sum_of(LedgerEntry.objects.filter(prepaid_account=prepaid), "amount_cents"), 0),
+            pending=Coalesce(sum_of(pending, "charge_cents"), 0),
+            enrolled=JSONList(enrolled.values(item=JSONObject(kind="kind"))),
+        )[:1]
+    )
+
+
+# Compiled once per process (securus.compiled): building the statement cost more than running it.
+_PREVIEW = CompiledValues(_preview_query)
 
 
 @dataclass(frozen=True)
@@ -38,24 +72,17 @@ class PrepaidCloser:
     title = "AdvanceConnect prepaid calling"
 
     def preview(self, account, *, now) -> ServicePreview[PrepaidData] | None:
-        prepaid = PrepaidAccount.objects.filter(account=account, status=PrepaidAccount.Status.OPEN).first()
-        if prepaid is None:
-            return None
-        balance = prepaid.balance_cents()
         since = now - PENDING_CALL_WINDOW
-        pending = Call.objects.filter(
-            prepaid_account=prepaid, posted=False, started_at__gte=since, started_at__lte=now
-        )
-        pending_cents = pending.aggregate(total=Sum("charge_cents"))["total"] or 0
+        found = _PREVIEW.rows(account=account.pk, since=since, now=now)
+        if not found:
+            return None
+        (row,) = found
+        prepaid_id, balance, pending_cents = row["pk"], row["balance"], row["pending"]
         # A prepaid balance never goes below zero: calls beyond it are not charged to the family member.
         deducted = min(pending_cents, max(balance, 0))
         refund_total = max(balance, 0) - deducted
-        active = set(
-            Enrolment.objects.filter(prepaid_account=prepaid, ended_at__isnull=True).values_list(
-                "kind", flat=True
-            )
-        )
-        refunds = allocate_refund(prepaid, refund_total, local_today(now))
+        active = {item["kind"] for item in row["enrolled"]}
+        refunds = _allocate(prepaid_id, refund_total, local_today(now))
 
         # The money (balance, last day's calls, refund) is shown once, in the plan's money summary; the
         # service card says only what happens to the service itself.
@@ -85,7 +112,7 @@ class PrepaidCloser:
             refunds=refunds,
             report=report,
             data=PrepaidData(
-                prepaid_id=prepaid.pk,
+                prepaid_id=prepaid_id,
                 since=since,
                 balance=balance,
                 deducted=deducted,

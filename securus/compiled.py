@@ -24,7 +24,8 @@ import weakref
 from datetime import UTC, datetime
 
 from django.db import connections
-from django.db.models import Expression, JSONField, Subquery
+from django.db.models import Expression, JSONField, Subquery, Sum, Value, sql
+from django.db.models.deletion import Collector
 
 
 class _Slot:
@@ -132,6 +133,56 @@ class CompiledValues:
         return [dict(zip(names, row, strict=True)) for row in compiler.results_iter(results=[fetched])]
 
 
+class CompiledWrite:
+    """An UPDATE of `build()`'s rows to `values()` ({field: value or expression, Params allowed}), or with
+    no `values` a DELETE of them, built and compiled once per database like CompiledValues (prepared on
+    PostgreSQL); `run(**params)` executes it and returns how many rows it changed.
+
+    As QuerySet.update() does, it sends no signals. A DELETE collects nothing: compiling it refuses a
+    model that Django could not delete in one statement (delete signals, rows referring to it)."""
+
+    def __init__(self, build, values=None):
+        self._build = build
+        self._values = values
+        self._compiled = {}  # database alias -> (sql, params, _Prepared or None)
+        self._lock = threading.Lock()
+
+    def _compile(self, alias):
+        with self._lock:
+            if alias not in self._compiled:
+                connection = connections[alias]
+                queryset = self._build().using(alias)
+                if self._values is None:
+                    if not Collector(using=alias, origin=queryset).can_fast_delete(queryset):
+                        raise ValueError(f"{queryset.model.__name__} rows cannot be deleted in one statement")
+                    query = queryset.query.clone()
+                    query.__class__ = sql.DeleteQuery  # as QuerySet._raw_delete() does
+                else:
+                    query = queryset.query.chain(sql.UpdateQuery)
+                    query.add_update_values(self._values())
+                    if query.related_updates:
+                        raise ValueError("an update of a parent model's fields is more than one statement")
+                text, params = query.get_compiler(using=alias).as_sql()
+                prepared = _Prepared(connection, text, params) if connection.vendor == "postgresql" else None
+                self._compiled[alias] = (text, tuple(params), prepared)
+        return self._compiled[alias]
+
+    def run(self, using: str = "default", **values) -> int:
+        text, params, prepared = self._compiled.get(using) or self._compile(using)
+        connection = connections[using]
+        with connection.cursor() as cursor:
+            if prepared is None:
+                bound = [
+                    p.field.get_db_prep_value(values[p.name], connection) if isinstance(p, _Slot) else p
+                    for p in params
+                ]
+                cursor.execute(text, bound)
+            else:
+                bound = [field.get_db_prep_value(values[name], connection) for name, field in prepared.slots]
+                _execute_prepared(connection, cursor, prepared, bound)
+            return cursor.rowcount
+
+
 def _execute_prepared(connection, cursor, prepared: _Prepared, bound: list) -> None:
     known = _prepared_on.setdefault(connection.connection, {"names": {}, "fresh": itertools.count()})
     name = known["names"].get(prepared.base)
@@ -143,6 +194,13 @@ def _execute_prepared(connection, cursor, prepared: _Prepared, bound: list) -> N
     cursor.execute(f"{prepared.prepare(name)}; {prepared.execute(name)}", bound)
     cursor.nextset()  # past PREPARE's empty result to EXECUTE's rows
     known["names"][prepared.base] = name
+
+
+def sum_of(queryset, field: str) -> Subquery:
+    """A correlated SUM of `field` over `queryset` (already filtered on an OuterRef), NULL when empty."""
+    return Subquery(
+        queryset.order_by().annotate(_one=Value(1)).values("_one").annotate(t=Sum(field)).values("t")[:1]
+    )
 
 
 class JSONList(Subquery):

@@ -5,16 +5,17 @@ import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from axes.models import AccessAttempt
 from django.db import connection, transaction
-from django.db.models import BigIntegerField, Count, DateTimeField, F, OuterRef, Sum
+from django.db.models import BigIntegerField, CharField, Count, DateTimeField, F, OuterRef, Sum
 from django.db.models.functions import JSONObject
 from django.template.defaultfilters import date as date_filter
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 
 from accounts.models import Account
-from prepaid.models import Payment
-from securus.compiled import CompiledValues, JSONList, Param, json_datetime
+from prepaid.models import Payment, PhoneNumber
+from securus.compiled import CompiledValues, CompiledWrite, JSONList, Param, json_datetime
 from securus.dates import PageDates
 from tests import factories as f
 
@@ -39,6 +40,7 @@ def test_page_dates_write_what_the_date_filter_writes(moment):
     assert dates.long_date(moment) == date_filter(local, "F j, Y")
     assert dates.month_day(moment) == date_filter(local, "F j")
     assert dates.visit_time(moment) == date_filter(local, "D, F j, Y, g:i A")
+    assert dates.short_visit_time(moment) == date_filter(local, "D, M j, Y, g:i A")
     assert dates.long_date(moment.date()) == date_filter(moment.date(), "F j, Y")
 
 
@@ -54,6 +56,8 @@ def test_page_dates_use_the_active_language():
     moment = datetime.datetime(2026, 11, 26, 18, 0, tzinfo=datetime.UTC)
     with translation.override("es"):
         assert PageDates().long_date(moment) == date_filter(timezone.localtime(moment), "F j, Y")
+        short = date_filter(timezone.localtime(moment), "D, M j, Y, g:i A")
+        assert PageDates().short_visit_time(moment) == short
     assert PageDates().long_date(moment) == "November 26, 2026"
 
 
@@ -164,3 +168,38 @@ def test_a_compiled_query_without_params_runs_too():
     f.AccountFactory(name="Ana Diaz")
     names = CompiledValues(lambda: Account.objects.order_by("name").values("name"))
     assert names.rows() == names.rows() == list(Account.objects.order_by("name").values("name"))
+
+
+@pytest.mark.django_db
+def test_a_compiled_update_changes_the_rows_its_params_name_and_counts_them():
+    mine, other = f.PrepaidAccountFactory(), f.PrepaidAccountFactory()
+    for prepaid in (mine, mine, other):
+        f.PaymentFactory(prepaid_account=prepaid, amount_cents=500, card_last4="4242")
+    forget_card = CompiledWrite(
+        lambda: Payment.objects.filter(prepaid_account_id=Param("prepaid", BigIntegerField())),
+        lambda: {"card_last4": Param("last4", CharField())},
+    )
+    with CaptureQueriesContext(connection) as queries:
+        assert forget_card.run(prepaid=mine.pk, last4="0000") == 2
+        assert forget_card.run(prepaid=mine.pk, last4="1111") == 2
+    assert sorted(Payment.objects.values_list("prepaid_account_id", "card_last4")) == sorted(
+        [(mine.pk, "1111"), (mine.pk, "1111"), (other.pk, "4242")]
+    )
+    assert len(queries) == 2 and queries[1]["sql"].startswith("EXECUTE ")  # prepared once
+
+
+@pytest.mark.django_db
+def test_a_compiled_delete_reaches_through_joins_and_refuses_models_django_would_collect():
+    mine, other = f.PrepaidAccountFactory(), f.PrepaidAccountFactory()
+    f.PhoneNumberFactory(prepaid_account=mine)
+    kept = f.PhoneNumberFactory(prepaid_account=other)
+    erase = CompiledWrite(
+        lambda: PhoneNumber.objects.filter(prepaid_account__account_id=Param("account", BigIntegerField()))
+    )
+    assert erase.run(account=mine.account_id) == 1
+    assert erase.run(account=mine.account_id) == 0
+    assert list(PhoneNumber.objects.all()) == [kept]
+    # Deleting an account cascades to its rows, and axes listens to deleted attempts: not one statement.
+    for queryset in (Account.objects.all, AccessAttempt.objects.all):
+        with pytest.raises(ValueError, match="cannot be deleted in one statement"):
+            CompiledWrite(queryset).run()

@@ -5,9 +5,13 @@ import logging
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.db.models import BigIntegerField, Count, OuterRef, Window
+from django.db.models.functions import JSONObject
 
+from accounts.models import Account
 from securus.celery import app
 from securus.closer_types import ServicePreview
+from securus.compiled import CompiledValues, JSONList, Param, json_datetime
 from securus.money import dollars
 
 from .models import Session, Subscription
@@ -21,9 +25,49 @@ STOP_RENEWAL_AT_STRIPE = "video.tasks.stop_renewal_at_stripe"
 SESSIONS_LISTED = 20
 
 
+def _preview_query():
+    """The open subscriptions and the first scheduled sessions (with how many there are in all), as JSON
+    lists of one statement."""
+    mine = OuterRef("pk")
+    subscriptions = (
+        Subscription.objects.filter(account=mine)
+        .exclude(status=Subscription.Status.ENDED)
+        .values(
+            item=JSONObject(
+                pk="pk",
+                price_cents="price_cents",
+                facility_name="facility__name",
+                stripe_subscription_id="stripe_subscription_id",
+            )
+        )
+    )
+    sessions = (
+        Session.objects.filter(account=mine, status=Session.Status.SCHEDULED)
+        .order_by("scheduled_at", "pk")
+        .values(
+            item=JSONObject(
+                pk="pk",
+                scheduled_at="scheduled_at",
+                inmate_name="inmate__name",
+                facility_name="facility__name",
+                total=Window(Count("pk")),  # how many are scheduled in all, in the same query
+            )
+        )[:SESSIONS_LISTED]
+    )
+    return Account.objects.filter(pk=Param("account", BigIntegerField())).values(
+        subscriptions=JSONList(subscriptions), sessions=JSONList(sessions)
+    )
+
+
+# Compiled once per process (securus.compiled): the preview runs on the page and again at deletion.
+_PREVIEW = CompiledValues(_preview_query)
+
+
 @dataclass(frozen=True)
 class VideoData:
-    sessions: list  # the next scheduled visits, listed on the Delete Account page
+    # The next scheduled visits, listed on the Delete Account page: dicts of pk, scheduled_at,
+    # inmate_name and facility_name, soonest first.
+    sessions: list
     session_count: int
     subscription_ids: list[int]
     billed_ids: list[int]  # subscriptions Stripe must stop renewing after commit
@@ -34,24 +78,20 @@ class VideoCloser:
     title = "VideoConnect"
 
     def preview(self, account, *, now) -> ServicePreview[VideoData] | None:
-        sessions = Session.objects.filter(account=account, status=Session.Status.SCHEDULED)
-        subscriptions = Subscription.objects.filter(account=account).exclude(status=Subscription.Status.ENDED)
-        session_count = sessions.count()
-        open_subs = list(
-            subscriptions.select_related("facility").only(
-                "pk", "price_cents", "facility__name", "stripe_subscription_id"
-            )
+        (row,) = _PREVIEW.rows(account=account.pk)
+        open_subs = sorted(row["subscriptions"], key=lambda sub: sub["pk"])
+        upcoming = sorted(
+            ({**item, "scheduled_at": json_datetime(item["scheduled_at"])} for item in row["sessions"]),
+            key=lambda item: (item["scheduled_at"], item["pk"]),
         )
+        session_count = upcoming[0]["total"] if upcoming else 0
         if not session_count and not open_subs:
             return None
-        upcoming = list(
-            sessions.select_related("inmate", "facility").order_by("scheduled_at")[:SESSIONS_LISTED]
-        )
         details = []
         for sub in open_subs:
             details.append(
-                f"VideoConnect Unlimited at {sub.facility.name} ({dollars(sub.price_cents)} a month) ends now "
-                "and will not renew. The current month is not refunded."
+                f"VideoConnect Unlimited at {sub['facility_name']} ({dollars(sub['price_cents'])} a month) "
+                "ends now and will not renew. The current month is not refunded."
             )
         warnings = []
         if session_count:
@@ -70,8 +110,8 @@ class VideoCloser:
             data=VideoData(
                 sessions=upcoming,
                 session_count=session_count,
-                subscription_ids=[s.pk for s in open_subs],
-                billed_ids=[s.pk for s in open_subs if s.stripe_subscription_id],
+                subscription_ids=[s["pk"] for s in open_subs],
+                billed_ids=[s["pk"] for s in open_subs if s["stripe_subscription_id"]],
             ),
             template="video/_delete_preview.html",
         )

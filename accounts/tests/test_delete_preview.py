@@ -9,6 +9,7 @@ from django.urls import reverse
 from accounts.models import Address
 from deletion.models import AccountDeletion
 from deletion.services import plan_deletion
+from video.models import Subscription
 
 from .conftest import PASSWORD, make_account, signed_in
 from .helpers import fingerprint_of
@@ -108,3 +109,57 @@ def test_changed_account_shows_the_new_preview(card_account, client_for):
     assert "Your account changed while you were reading" in html
     assert "17 unused stamps will be forfeited" in html
     assert not AccountDeletion.objects.exists()
+
+
+def test_video_preview_lists_the_first_visits_soonest_first_and_counts_them_all(db, frozen):
+    sessions = [
+        {"facility": "Dallas County Jail", "inmate": f"Person {n:02d}", "at": f"+{30 - n}d", "price": "7.99"}
+        for n in range(25)
+    ]
+    sessions.append(
+        {"facility": "Dallas County Jail", "inmate": "Cancelled", "at": "+1d", "status": "cancelled"}
+    )
+    subscriptions = [
+        {
+            "facility": "Dallas County Jail",
+            "price": "19.99",
+            "period_end": "+20d",
+            "stripe_subscription_id": "sub_1",
+        },
+        {"facility": "Fort Worth Jail", "price": "24.99", "period_end": "+20d"},
+    ]
+    account = make_account(video={"sessions": sessions, "subscriptions": subscriptions})
+    video = plan_deletion(account).service("video")
+    assert video.report == {"sessions_voided": 25, "subscriptions_cancelled": 2}
+    assert "25 scheduled video sessions are voided" in video.warnings[0]
+    listed = video.data.sessions
+    # The 20 soonest of the 25 scheduled, never the cancelled one.
+    assert [s["inmate_name"] for s in listed] == [f"Person {n:02d}" for n in range(24, 4, -1)]
+    assert [s["scheduled_at"] for s in listed] == sorted(s["scheduled_at"] for s in listed)
+    assert all(s["facility_name"] == "Dallas County Jail" for s in listed)
+    assert len(video.data.subscription_ids) == 2
+    # Only a subscription billed at Stripe has renewals to stop there.
+    (local,) = Subscription.objects.filter(facility__name="Fort Worth Jail")
+    Subscription.objects.filter(pk=local.pk).update(stripe_subscription_id="")
+    assert sorted(plan_deletion(account).service("video").data.billed_ids) == sorted(
+        set(video.data.subscription_ids) - {local.pk}
+    )
+    assert any("Fort Worth Jail ($24.99 a month)" in d for d in video.details)
+
+    html = signed_in(account).get(reverse("deletion:delete")).content.decode()
+    assert html.count("data-session=") == 20
+    assert "Person 24" in html and "Person 04" not in html
+    first = listed[0]
+    assert f'data-session="{first["pk"]}"' in html
+    assert reverse("video:cancel_session", args=[first["pk"]]) in html
+
+
+def test_no_video_service_when_nothing_is_scheduled_or_subscribed(db, frozen):
+    account = make_account(
+        video={
+            "sessions": [
+                {"facility": "Dallas County Jail", "inmate": "A", "at": "-1d", "status": "completed"}
+            ]
+        }
+    )
+    assert plan_deletion(account).service("video") is None

@@ -67,3 +67,30 @@ def video_account_cards(context, overview):
         "csrf_token": str(csrf_token) if csrf_token else csrf_token,
         "request": context.get("request"),
     }
+
+
+@register.inclusion_tag("video/_delete_sessions.html", takes_context=True)
+def video_delete_sessions(context, preview):
+    """The visits deleting would void, under VideoConnect on the Delete Account page, each with its cancel
+    form: `preview.data.sessions` (dicts of pk, scheduled_at, inmate_name, facility_name) written here,
+    in Python, as the My Account cards are."""
+    dates = PageDates()
+    cancel_url = _url_for_ids("video:cancel_session")
+    sessions = [
+        {
+            "pk": str(s["pk"]),
+            "when": dates.short_visit_time(s["scheduled_at"]),
+            "day": dates.month_day(s["scheduled_at"]),
+            "inmate": s["inmate_name"],
+            "facility": s["facility_name"],
+            "cancel_url": cancel_url(s["pk"]),
+        }
+        for s in preview.data.sessions
+    ]
+    csrf_token = context.get("csrf_token")
+    return {
+        "sessions": sessions,
+        "back_url": reverse("deletion:delete"),
+        "csrf_token": str(csrf_token) if csrf_token else csrf_token,
+        "request": context.get("request"),
+    }
