@@ -224,6 +224,12 @@ class FakeStripe:
         with self.lock:
             self._failing_until = (time.monotonic() + seconds, status)
 
+    def in_outage(self) -> bool:
+        """Whether the outage started by fail_for is still on."""
+        with self.lock:
+            until = self._failing_until
+        return until is not None and time.monotonic() < until[0]
+
     def fail_randomly(self, rate, status=500, seed=0):
         """Each API call answers HTTP `status` with probability `rate` (0 turns it off); seeded."""
         with self.lock:

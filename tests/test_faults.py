@@ -275,7 +275,9 @@ def test_stripe_times_out_answers_429_and_500_then_recovers(fake_stripe, in_thre
     deletions = [delete_account(account, actor=None, channel="web") for account in accounts]
     ids = list(Refund.objects.filter(deletion__in=deletions).values_list("pk", flat=True))
     until("every retry done", lambda: not _in_flight(ids), timeout=WAIT)
-    # After the outage the sweep hands whatever is still pending to the worker again.
+    # Retries can run out well inside the outage (they are quick); once it is over, the sweep hands
+    # whatever is still pending to the worker again.
+    until("the outage over", lambda: not fake_stripe.in_outage(), timeout=WAIT)
     later = timezone.now() + cards.SWEEP_AFTER + timedelta(minutes=1)
     cards.sweep_pending(now=later)
     until(
