@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, transaction
-from django.db.models import BigIntegerField, CharField
+from django.db.models import BigIntegerField, CharField, DateTimeField
 from django.db.models.functions import Right
 from django.utils import timezone
 
@@ -258,21 +258,16 @@ def _retire(account: Account, user, deletion: AccountDeletion, *, now) -> None:
         user.set_unusable_password()  # also ends every session: their auth hash no longer matches
         user.save(update_fields=["email", "name", "is_active", "password"])
     _ERASE_ADDRESS.run(account=account.pk)
-    from prepaid.models import Call, PrepaidAccount
-
     _ERASE_PHONE_NUMBERS.run(account=account.pk)
     _CLEAR_DIRECTBILL_PHONE.run(account=account.pk)
     # Calls stay for billing, but name the line only by its last four digits. The prepaid closer already
     # shortened the calls it posted: only the others are written.
-    last4 = Right("number", 4)
-    Call.objects.filter(
-        prepaid_account__in=PrepaidAccount.objects.filter(account=account).values("pk")
-    ).exclude(number=last4).update(number=last4)
+    _SHORTEN_CALL_NUMBERS.run(account=account.pk)
     account.name = ""
     account.phone = ""
     account.status = Account.Status.DELETED
     account.deleted_at = now
-    account.save(update_fields=["name", "phone", "status", "deleted_at"])
+    _RETIRE_ACCOUNT.run(account=account.pk, now=now)
 
 
 def _forget_sign_in_records(email: str, digest: str) -> None:
@@ -297,6 +292,13 @@ def _directbill_accounts():
     return DirectBillAccount.objects.filter(account_id=Param("account", BigIntegerField()))
 
 
+def _calls_to_shorten():
+    from prepaid.models import Call, PrepaidAccount
+
+    owned = PrepaidAccount.objects.filter(account_id=Param("account", BigIntegerField())).values("pk")
+    return Call.objects.filter(prepaid_account__in=owned).exclude(number=Right("number", 4))
+
+
 def _sign_in_log(name: str) -> CompiledWrite:
     """The rename of the email to its digest in one of the lockout's logs (axes.models.AccessLog...)."""
 
@@ -314,6 +316,17 @@ _ERASE_PHONE_NUMBERS = CompiledWrite(_phone_numbers)
 _CLEAR_DIRECTBILL_PHONE = CompiledWrite(_directbill_accounts, lambda: {"phone_number": ""})
 _RENAME_ACCESS_LOG = _sign_in_log("AccessLog")
 _RENAME_ACCESS_FAILURE_LOG = _sign_in_log("AccessFailureLog")
+_SHORTEN_CALL_NUMBERS = CompiledWrite(_calls_to_shorten, lambda: {"number": Right("number", 4)})
+# The fields account.save(update_fields=...) would write, as _retire sets them on the instance.
+_RETIRE_ACCOUNT = CompiledWrite(
+    lambda: Account.objects.filter(pk=Param("account", BigIntegerField())),
+    lambda: {
+        "name": "",
+        "phone": "",
+        "status": Account.Status.DELETED.value,
+        "deleted_at": Param("now", DateTimeField()),
+    },
+)
 
 
 def find_deletion_by_email(email: str) -> AccountDeletion | None:
