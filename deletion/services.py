@@ -12,19 +12,19 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, transaction
-from django.db.models import BigIntegerField, CharField, DateTimeField
+from django.db.models import BigIntegerField, CharField, DateTimeField, F
 from django.db.models.functions import Right
 from django.utils import timezone
 
 from accounts.addresses import ADDRESS_FIELDS
-from accounts.models import Account, Address, RetiredEmail, retired_email_digest
+from accounts.models import Account, Address, RetiredEmail, User, retired_email_digest
 from audit.models import AuditEvent
 from audit.services import actor_label
 from audit.services import record as audit_record
 from refunds.models import Refund
 from refunds.retention import DIRECTBILL, REFUNDS
 from securus.closer_types import RefundLine, ServicePreview
-from securus.compiled import CompiledValues, CompiledWrite, Param
+from securus.compiled import CompiledInsert, CompiledValues, CompiledWrite, Param
 from securus.errors import Refused
 from securus.logging import bind as bind_log_context
 from securus.logging import log_context
@@ -250,13 +250,14 @@ def _retire(account: Account, user, deletion: AccountDeletion, *, now) -> None:
     """Retire the email and erase personal data billing does not need. Checks keep their own snapshot."""
     if user is not None:
         digest = retired_email_digest(user.email)
-        RetiredEmail.objects.create(digest=digest, deletion=deletion, retired_at=now)
+        _RETIRE_EMAIL.run(digest=digest, deletion=deletion.pk, now=now)
         _forget_sign_in_records(user.email, digest)
         user.email = f"deleted-{user.pk}@deleted.invalid"
         user.name = ""
         user.is_active = False
         user.set_unusable_password()  # also ends every session: their auth hash no longer matches
-        user.save(update_fields=["email", "name", "is_active", "password"])
+        # The fields user.save(update_fields=...) would write.
+        _RETIRE_USER.run(user=user.pk, email=user.email, password=user.password)
     _ERASE_ADDRESS.run(account=account.pk)
     _ERASE_PHONE_NUMBERS.run(account=account.pk)
     _CLEAR_DIRECTBILL_PHONE.run(account=account.pk)
@@ -316,6 +317,25 @@ _ERASE_PHONE_NUMBERS = CompiledWrite(_phone_numbers)
 _CLEAR_DIRECTBILL_PHONE = CompiledWrite(_directbill_accounts, lambda: {"phone_number": ""})
 _RENAME_ACCESS_LOG = _sign_in_log("AccessLog")
 _RENAME_ACCESS_FAILURE_LOG = _sign_in_log("AccessFailureLog")
+# One row: the deletion's own, selected by its id, carries the retired email's values (all its fields).
+_RETIRE_EMAIL = CompiledInsert(
+    RetiredEmail,
+    lambda: AccountDeletion.objects.filter(pk=Param("deletion", BigIntegerField())),
+    lambda: {
+        "digest": Param("digest", CharField()),
+        "deletion_id": F("pk"),
+        "retired_at": Param("now", DateTimeField()),
+    },
+)
+_RETIRE_USER = CompiledWrite(
+    lambda: User.objects.filter(pk=Param("user", BigIntegerField())),
+    lambda: {
+        "email": Param("email", CharField()),
+        "name": "",
+        "is_active": False,
+        "password": Param("password", CharField()),
+    },
+)
 _SHORTEN_CALL_NUMBERS = CompiledWrite(_calls_to_shorten, lambda: {"number": Right("number", 4)})
 # The fields account.save(update_fields=...) would write, as _retire sets them on the instance.
 _RETIRE_ACCOUNT = CompiledWrite(

@@ -5,7 +5,7 @@ import logging
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import BigIntegerField, Count, DateTimeField, OuterRef, Window
+from django.db.models import BigIntegerField, Case, Count, DateTimeField, F, OuterRef, Value, When, Window
 from django.db.models.functions import JSONObject
 
 from accounts.models import Account
@@ -118,11 +118,19 @@ class VideoCloser:
 
     def close(self, account, deletion, preview: ServicePreview[VideoData], *, now) -> dict:
         _VOID_SESSIONS.run(account=account.pk, now=now)
-        Subscription.objects.filter(pk__in=preview.data.subscription_ids).update(
-            status=Subscription.Status.ENDED, ended_at=now, canceled_at=now, cancel_at_period_end=False
-        )
-        Subscription.objects.filter(pk__in=preview.data.billed_ids).update(stripe_stop_pending=True)
         billed = preview.data.billed_ids
+        ending = {
+            "status": Subscription.Status.ENDED,
+            "ended_at": now,
+            "canceled_at": now,
+            "cancel_at_period_end": False,
+        }
+        if billed:
+            # The billed subscriptions are among those ending: marked in the same statement.
+            ending["stripe_stop_pending"] = Case(
+                When(pk__in=billed, then=Value(True)), default=F("stripe_stop_pending")
+            )
+        Subscription.objects.filter(pk__in=preview.data.subscription_ids).update(**ending)
         if billed:
             transaction.on_commit(lambda: _stop_renewals(billed))
         return preview.report
