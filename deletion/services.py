@@ -141,6 +141,12 @@ def _mailing_address(account: Account) -> Address | None:
     return Address.from_db(DEFAULT_DB_ALIAS, _ADDRESS_COLUMNS, [rows[0][name] for name in _ADDRESS_COLUMNS])
 
 
+# Whether the account was deleted already, asked at every deletion: compiled once per process.
+_DELETED = CompiledValues(
+    lambda: AccountDeletion.objects.filter(account_id=Param("account", BigIntegerField())).values("pk")
+)
+
+
 def plan_deletion(account: Account, *, now: datetime | None = None) -> DeletionPlan:
     """What deleting this account would do, service by service. Reads only."""
     now = now or timezone.now()
@@ -169,9 +175,8 @@ def delete_account(
     with log_context(), transaction.atomic(durable=True):
         # Only the account row is locked; its user (for the receipt and the retirement) comes with it.
         account = Account.objects.select_for_update(of=("self",)).select_related("user").get(pk=account.pk)
-        existing = AccountDeletion.objects.filter(account=account).first()
-        if existing is not None:
-            return existing
+        if _DELETED.rows(account=account.pk):  # deleted already: the rare path builds its query
+            return AccountDeletion.objects.filter(account=account).first()
         plan = plan_deletion(account, now=now)
         if expected_fingerprint is not None and expected_fingerprint != plan.fingerprint:
             raise DeletionError(
