@@ -12,19 +12,19 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, transaction
-from django.db.models import BigIntegerField, CharField
+from django.db.models import BigIntegerField, CharField, DateTimeField, F
 from django.db.models.functions import Right
 from django.utils import timezone
 
 from accounts.addresses import ADDRESS_FIELDS
-from accounts.models import Account, Address, RetiredEmail, retired_email_digest
+from accounts.models import Account, Address, RetiredEmail, User, retired_email_digest
 from audit.models import AuditEvent
 from audit.services import actor_label
 from audit.services import record as audit_record
 from refunds.models import Refund
 from refunds.retention import DIRECTBILL, REFUNDS
 from securus.closer_types import RefundLine, ServicePreview
-from securus.compiled import CompiledValues, CompiledWrite, Param
+from securus.compiled import CompiledInsert, CompiledValues, CompiledWrite, Param
 from securus.errors import Refused
 from securus.logging import bind as bind_log_context
 from securus.logging import log_context
@@ -141,6 +141,12 @@ def _mailing_address(account: Account) -> Address | None:
     return Address.from_db(DEFAULT_DB_ALIAS, _ADDRESS_COLUMNS, [rows[0][name] for name in _ADDRESS_COLUMNS])
 
 
+# Whether the account was deleted already, asked at every deletion: compiled once per process.
+_DELETED = CompiledValues(
+    lambda: AccountDeletion.objects.filter(account_id=Param("account", BigIntegerField())).values("pk")
+)
+
+
 def plan_deletion(account: Account, *, now: datetime | None = None) -> DeletionPlan:
     """What deleting this account would do, service by service. Reads only."""
     now = now or timezone.now()
@@ -169,9 +175,8 @@ def delete_account(
     with log_context(), transaction.atomic(durable=True):
         # Only the account row is locked; its user (for the receipt and the retirement) comes with it.
         account = Account.objects.select_for_update(of=("self",)).select_related("user").get(pk=account.pk)
-        existing = AccountDeletion.objects.filter(account=account).first()
-        if existing is not None:
-            return existing
+        if _DELETED.rows(account=account.pk):  # deleted already: the rare path builds its query
+            return AccountDeletion.objects.filter(account=account).first()
         plan = plan_deletion(account, now=now)
         if expected_fingerprint is not None and expected_fingerprint != plan.fingerprint:
             raise DeletionError(
@@ -250,29 +255,25 @@ def _retire(account: Account, user, deletion: AccountDeletion, *, now) -> None:
     """Retire the email and erase personal data billing does not need. Checks keep their own snapshot."""
     if user is not None:
         digest = retired_email_digest(user.email)
-        RetiredEmail.objects.create(digest=digest, deletion=deletion, retired_at=now)
+        _RETIRE_EMAIL.run(digest=digest, deletion=deletion.pk, now=now)
         _forget_sign_in_records(user.email, digest)
         user.email = f"deleted-{user.pk}@deleted.invalid"
         user.name = ""
         user.is_active = False
         user.set_unusable_password()  # also ends every session: their auth hash no longer matches
-        user.save(update_fields=["email", "name", "is_active", "password"])
+        # The fields user.save(update_fields=...) would write.
+        _RETIRE_USER.run(user=user.pk, email=user.email, password=user.password)
     _ERASE_ADDRESS.run(account=account.pk)
-    from prepaid.models import Call, PrepaidAccount
-
     _ERASE_PHONE_NUMBERS.run(account=account.pk)
     _CLEAR_DIRECTBILL_PHONE.run(account=account.pk)
     # Calls stay for billing, but name the line only by its last four digits. The prepaid closer already
     # shortened the calls it posted: only the others are written.
-    last4 = Right("number", 4)
-    Call.objects.filter(
-        prepaid_account__in=PrepaidAccount.objects.filter(account=account).values("pk")
-    ).exclude(number=last4).update(number=last4)
+    _SHORTEN_CALL_NUMBERS.run(account=account.pk)
     account.name = ""
     account.phone = ""
     account.status = Account.Status.DELETED
     account.deleted_at = now
-    account.save(update_fields=["name", "phone", "status", "deleted_at"])
+    _RETIRE_ACCOUNT.run(account=account.pk, now=now)
 
 
 def _forget_sign_in_records(email: str, digest: str) -> None:
@@ -297,6 +298,13 @@ def _directbill_accounts():
     return DirectBillAccount.objects.filter(account_id=Param("account", BigIntegerField()))
 
 
+def _calls_to_shorten():
+    from prepaid.models import Call, PrepaidAccount
+
+    owned = PrepaidAccount.objects.filter(account_id=Param("account", BigIntegerField())).values("pk")
+    return Call.objects.filter(prepaid_account__in=owned).exclude(number=Right("number", 4))
+
+
 def _sign_in_log(name: str) -> CompiledWrite:
     """The rename of the email to its digest in one of the lockout's logs (axes.models.AccessLog...)."""
 
@@ -314,6 +322,36 @@ _ERASE_PHONE_NUMBERS = CompiledWrite(_phone_numbers)
 _CLEAR_DIRECTBILL_PHONE = CompiledWrite(_directbill_accounts, lambda: {"phone_number": ""})
 _RENAME_ACCESS_LOG = _sign_in_log("AccessLog")
 _RENAME_ACCESS_FAILURE_LOG = _sign_in_log("AccessFailureLog")
+# One row: the deletion's own, selected by its id, carries the retired email's values (all its fields).
+_RETIRE_EMAIL = CompiledInsert(
+    RetiredEmail,
+    lambda: AccountDeletion.objects.filter(pk=Param("deletion", BigIntegerField())),
+    lambda: {
+        "digest": Param("digest", CharField()),
+        "deletion_id": F("pk"),
+        "retired_at": Param("now", DateTimeField()),
+    },
+)
+_RETIRE_USER = CompiledWrite(
+    lambda: User.objects.filter(pk=Param("user", BigIntegerField())),
+    lambda: {
+        "email": Param("email", CharField()),
+        "name": "",
+        "is_active": False,
+        "password": Param("password", CharField()),
+    },
+)
+_SHORTEN_CALL_NUMBERS = CompiledWrite(_calls_to_shorten, lambda: {"number": Right("number", 4)})
+# The fields account.save(update_fields=...) would write, as _retire sets them on the instance.
+_RETIRE_ACCOUNT = CompiledWrite(
+    lambda: Account.objects.filter(pk=Param("account", BigIntegerField())),
+    lambda: {
+        "name": "",
+        "phone": "",
+        "status": Account.Status.DELETED.value,
+        "deleted_at": Param("now", DateTimeField()),
+    },
+)
 
 
 def find_deletion_by_email(email: str) -> AccountDeletion | None:

@@ -4,15 +4,14 @@ of the last purchase (card charges newest first, never above what a charge still
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import BigIntegerField, DateTimeField, F, OuterRef, Q, Value
+from django.db.models import BigIntegerField, CharField, DateTimeField, F, IntegerField, OuterRef, Q, Value
 from django.db.models.functions import Coalesce, JSONObject, Right
 
 from refunds.issuing import issue_refunds
 from refunds.models import Refund
 from securus.closer_types import RefundLine, ServicePreview, local_today
-from securus.compiled import CompiledValues, JSONList, Param, sum_of
+from securus.compiled import CompiledInsert, CompiledValues, CompiledWrite, JSONList, Param, sum_of
 from securus.money import dollars, format_cents, parse_cents
-from securus.sql import insert_from
 
 from .allocation import allocate_refunds
 from .models import Call, Enrolment, LedgerEntry, PrepaidAccount
@@ -56,6 +55,87 @@ def _preview_query():
 
 # Compiled once per process (securus.compiled): building the statement cost more than running it.
 _PREVIEW = CompiledValues(_preview_query)
+
+
+# The statements of close(), compiled once per process (securus.compiled): deletion runs each of them once,
+# and building them through the ORM cost more than PostgreSQL spends running them.
+def _param_prepaid():
+    return Param("prepaid", BigIntegerField())
+
+
+def _param_now():
+    return Param("now", DateTimeField())
+
+
+def _pending_calls():
+    return Call.objects.filter(
+        prepaid_account_id=_param_prepaid(),
+        posted=False,
+        started_at__gte=Param("since", DateTimeField()),
+        started_at__lte=_param_now(),
+    )
+
+
+_CLOSE = CompiledWrite(
+    lambda: PrepaidAccount.objects.filter(pk=_param_prepaid()),
+    lambda: {"status": PrepaidAccount.Status.CLOSED.value, "closed_at": _param_now()},
+)
+_POST_CALLS = CompiledInsert(
+    LedgerEntry,
+    lambda: _pending_calls().filter(charge_cents__gt=0).order_by("started_at", "pk"),
+    lambda: {
+        "prepaid_account_id": _param_prepaid(),
+        "created_at": _param_now(),
+        "kind": Value(LedgerEntry.Kind.CALL.value),
+        "amount_cents": -F("charge_cents"),
+        "call_id": F("pk"),
+        "memo": Value(""),
+    },
+)
+
+
+def _charged_now():
+    return LedgerEntry.objects.filter(
+        prepaid_account_id=_param_prepaid(), kind=LedgerEntry.Kind.CALL, created_at=_param_now()
+    ).values("call_id")
+
+
+_MARK_POSTED = CompiledWrite(
+    lambda: _pending_calls().filter(Q(charge_cents=0) | Q(pk__in=_charged_now())),
+    lambda: {"posted": True, "posted_at": _param_now(), "number": Right("number", 4)},
+)
+# One row: the account's own, selected by its id, carries the entry's values.
+_WRITE_OFF = CompiledInsert(
+    LedgerEntry,
+    lambda: PrepaidAccount.objects.filter(pk=_param_prepaid()),
+    lambda: {
+        "prepaid_account_id": F("pk"),
+        "created_at": _param_now(),
+        "kind": Value(LedgerEntry.Kind.ADJUSTMENT.value),
+        "amount_cents": Param("amount", IntegerField()),
+        "memo": Value(
+            "Calls beyond the balance at closure are not charged: a prepaid balance never goes below zero."
+        ),
+    },
+)
+_END_ENROLMENTS = CompiledWrite(
+    lambda: Enrolment.objects.filter(prepaid_account_id=_param_prepaid(), ended_at__isnull=True),
+    lambda: {"ended_at": _param_now()},
+)
+_POST_REFUNDS = CompiledInsert(
+    LedgerEntry,
+    lambda: Refund.objects.filter(
+        deletion_id=Param("deletion", BigIntegerField()), service=Param("service", CharField())
+    ).order_by("pk"),
+    lambda: {
+        "prepaid_account_id": _param_prepaid(),
+        "created_at": _param_now(),
+        "kind": Value(LedgerEntry.Kind.REFUND.value),
+        "amount_cents": -F("amount_cents"),
+        "refund_id": F("pk"),
+        "memo": Value(""),
+    },
+)
 
 
 @dataclass(frozen=True)
@@ -121,61 +201,27 @@ class PrepaidCloser:
         )
 
     def close(self, account, deletion, preview: ServicePreview[PrepaidData], *, now) -> dict:
-        prepaid = PrepaidAccount.objects.select_for_update().get(pk=preview.data.prepaid_id)
+        prepaid_id = preview.data.prepaid_id
+        # Closing the account first takes its row lock, as SELECT ... FOR UPDATE would, in one statement
+        # fewer: nothing read before the commit depends on the status.
+        if not _CLOSE.run(prepaid=prepaid_id, now=now):
+            raise PrepaidAccount.DoesNotExist(f"AdvanceConnect #{prepaid_id} is gone")
         # Every balance change is a ledger row, written by INSERT ... SELECT: the statements are the same
         # for one call or refund as for hundreds.
-        pending = Call.objects.filter(
-            prepaid_account=prepaid, posted=False, started_at__gte=preview.data.since, started_at__lte=now
-        )
-        insert_from(
-            LedgerEntry,
-            pending.filter(charge_cents__gt=0).order_by("started_at", "pk"),
-            {
-                "prepaid_account_id": Value(prepaid.pk),
-                "created_at": Value(now),
-                "kind": Value(LedgerEntry.Kind.CALL.value),
-                "amount_cents": -F("charge_cents"),
-                "call_id": F("pk"),
-                "memo": Value(""),
-            },
-        )
+        window = {"prepaid": prepaid_id, "since": preview.data.since, "now": now}
+        _POST_CALLS.run(**window)
         # Posted: exactly the calls just written to the ledger (a call arriving meanwhile waits), and
         # those that cost nothing. The account is being deleted, and deletion leaves every call naming its
         # line by the last four digits only (deletion.services._retire): done here too, each posted call
         # is written once rather than twice.
-        charged_now = LedgerEntry.objects.filter(
-            prepaid_account=prepaid, kind=LedgerEntry.Kind.CALL, created_at=now
-        ).values("call_id")
-        pending.filter(Q(charge_cents=0) | Q(pk__in=charged_now)).update(
-            posted=True, posted_at=now, number=Right("number", 4)
-        )
+        _MARK_POSTED.run(**window)
         write_off = preview.data.pending - preview.data.deducted
         if write_off:
-            LedgerEntry.objects.create(
-                prepaid_account=prepaid,
-                created_at=now,
-                kind=LedgerEntry.Kind.ADJUSTMENT,
-                amount_cents=write_off,
-                memo="Calls beyond the balance at closure are not charged: a prepaid balance never goes below zero.",
-            )
-        Enrolment.objects.filter(prepaid_account=prepaid, ended_at__isnull=True).update(ended_at=now)
+            _WRITE_OFF.run(prepaid=prepaid_id, now=now, amount=write_off)
+        _END_ENROLMENTS.run(prepaid=prepaid_id, now=now)
 
         issue_refunds(deletion=deletion, account=account, lines=preview.refunds, now=now)
-        insert_from(
-            LedgerEntry,
-            Refund.objects.filter(deletion=deletion, service=self.service).order_by("pk"),
-            {
-                "prepaid_account_id": Value(prepaid.pk),
-                "created_at": Value(now),
-                "kind": Value(LedgerEntry.Kind.REFUND.value),
-                "amount_cents": -F("amount_cents"),
-                "refund_id": F("pk"),
-                "memo": Value(""),
-            },
-        )
-        prepaid.status = PrepaidAccount.Status.CLOSED
-        prepaid.closed_at = now
-        prepaid.save(update_fields=["status", "closed_at"])
+        _POST_REFUNDS.run(prepaid=prepaid_id, now=now, deletion=deletion.pk, service=self.service)
         return preview.report
 
     def receipt_lines(self, outcome: dict) -> list[str]:

@@ -13,14 +13,19 @@ def insert_from(model, queryset, columns: dict) -> int:
     field of `model` written (by attname, e.g. "refund_id") to an expression over the queryset's model
     (F("pk"), Value(now), -F("amount_cents")); fields left out take their database default. Returns
     the number of rows written."""
+    sql, params = insert_sql(model, queryset, columns)
+    with connections[queryset.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount
+
+
+def insert_sql(model, queryset, columns: dict) -> tuple[str, list]:
+    """The INSERT ... SELECT of insert_from() and its parameters, compiled for `queryset`'s database."""
     selected = queryset.values(**{f"insert_{i}": expr for i, expr in enumerate(columns.values())})
     sql, params = selected.query.get_compiler(using=selected.db).as_sql()
-    connection = connections[selected.db]
-    quote = connection.ops.quote_name
+    quote = connections[selected.db].ops.quote_name
     targets = ", ".join(quote(model._meta.get_field(name).column) for name in columns)
-    with connection.cursor() as cursor:
-        cursor.execute(f"INSERT INTO {quote(model._meta.db_table)} ({targets}) {sql}", params)
-        return cursor.rowcount
+    return f"INSERT INTO {quote(model._meta.db_table)} ({targets}) {sql}", list(params)
 
 
 def pk_in(model, ids):

@@ -74,7 +74,7 @@ def test_deletion_writes_each_call_once():
 # The Delete Account page and its confirm, as a browser sends them: what every deletion on the site
 # costs whatever the account's history. Lower them when they fall; a rise needs a reason.
 PAGE_QUERIES = 10  # session, user and account, 7 statements of the preview, the mailing address
-CONFIRM_QUERIES = 52
+CONFIRM_QUERIES = 50
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)

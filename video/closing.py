@@ -5,13 +5,13 @@ import logging
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import BigIntegerField, Count, OuterRef, Window
+from django.db.models import BigIntegerField, Case, Count, DateTimeField, F, OuterRef, Value, When, Window
 from django.db.models.functions import JSONObject
 
 from accounts.models import Account
 from securus.celery import app
 from securus.closer_types import ServicePreview
-from securus.compiled import CompiledValues, JSONList, Param, json_datetime
+from securus.compiled import CompiledValues, CompiledWrite, JSONList, Param, json_datetime
 from securus.money import dollars
 
 from .models import Session, Subscription
@@ -117,14 +117,20 @@ class VideoCloser:
         )
 
     def close(self, account, deletion, preview: ServicePreview[VideoData], *, now) -> dict:
-        Session.objects.filter(account=account, status=Session.Status.SCHEDULED).update(
-            status=Session.Status.VOIDED, status_changed_at=now
-        )
-        Subscription.objects.filter(pk__in=preview.data.subscription_ids).update(
-            status=Subscription.Status.ENDED, ended_at=now, canceled_at=now, cancel_at_period_end=False
-        )
-        Subscription.objects.filter(pk__in=preview.data.billed_ids).update(stripe_stop_pending=True)
+        _VOID_SESSIONS.run(account=account.pk, now=now)
         billed = preview.data.billed_ids
+        ending = {
+            "status": Subscription.Status.ENDED,
+            "ended_at": now,
+            "canceled_at": now,
+            "cancel_at_period_end": False,
+        }
+        if billed:
+            # The billed subscriptions are among those ending: marked in the same statement.
+            ending["stripe_stop_pending"] = Case(
+                When(pk__in=billed, then=Value(True)), default=F("stripe_stop_pending")
+            )
+        Subscription.objects.filter(pk__in=preview.data.subscription_ids).update(**ending)
         if billed:
             transaction.on_commit(lambda: _stop_renewals(billed))
         return preview.report
@@ -145,6 +151,15 @@ class VideoCloser:
                 f"{subs} VideoConnect Unlimited subscription{'s' if subs != 1 else ''} ended and will not renew."
             )
         return lines or ["Your VideoConnect services ended."]
+
+
+# Compiled once per process (securus.compiled): every deletion voids sessions with the same statement.
+_VOID_SESSIONS = CompiledWrite(
+    lambda: Session.objects.filter(
+        account_id=Param("account", BigIntegerField()), status=Session.Status.SCHEDULED
+    ),
+    lambda: {"status": Session.Status.VOIDED.value, "status_changed_at": Param("now", DateTimeField())},
+)
 
 
 def _stop_renewals(subscription_ids) -> None:

@@ -59,3 +59,19 @@ def test_the_closer_enqueues_the_registered_task_by_its_name():
     from video.closing import STOP_RENEWAL_AT_STRIPE
 
     assert STOP_RENEWAL_AT_STRIPE == stop_renewal_at_stripe.name and STOP_RENEWAL_AT_STRIPE in app.tasks
+
+
+def test_only_the_subscriptions_billed_at_stripe_wait_for_it(subscribed):
+    account, billed = subscribed
+    unbilled = Subscription.objects.create(
+        account=account,
+        facility=FacilityFactory(name="Dallas County Jail"),
+        price_cents=billed.price_cents,
+        current_period_end=billed.current_period_end,
+    )
+    delete_account(account, actor=None, channel="web")
+    billed.refresh_from_db()
+    unbilled.refresh_from_db()
+    assert billed.status == unbilled.status == Subscription.Status.ENDED
+    assert billed.ended_at == unbilled.ended_at == billed.canceled_at == unbilled.canceled_at
+    assert billed.stripe_stop_pending and not unbilled.stripe_stop_pending
