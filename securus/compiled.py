@@ -122,15 +122,7 @@ class CompiledValues:
         compiler, sql, params, names, prepared = self._compiled.get(using) or self._compile(using)
         connection = connections[using]
         with connection.cursor() as cursor:
-            if prepared is None:
-                bound = [
-                    p.field.get_db_prep_value(values[p.name], connection) if isinstance(p, _Slot) else p
-                    for p in params
-                ]
-                cursor.execute(sql, bound)
-            else:
-                bound = [field.get_db_prep_value(values[name], connection) for name, field in prepared.slots]
-                _execute_prepared(connection, cursor, prepared, bound)
+            _execute(connection, cursor, sql, params, prepared, values)
             fetched = cursor.fetchall()
         return [dict(zip(names, row, strict=True)) for row in compiler.results_iter(results=[fetched])]
 
@@ -176,15 +168,7 @@ class CompiledWrite:
         text, params, prepared = self._compiled.get(using) or self._compile(using)
         connection = connections[using]
         with connection.cursor() as cursor:
-            if prepared is None:
-                bound = [
-                    p.field.get_db_prep_value(values[p.name], connection) if isinstance(p, _Slot) else p
-                    for p in params
-                ]
-                cursor.execute(text, bound)
-            else:
-                bound = [field.get_db_prep_value(values[name], connection) for name, field in prepared.slots]
-                _execute_prepared(connection, cursor, prepared, bound)
+            _execute(connection, cursor, text, params, prepared, values)
             return cursor.rowcount
 
 
@@ -201,6 +185,20 @@ class CompiledInsert(CompiledWrite):
 
     def _statement(self, alias) -> tuple[str, list]:
         return insert_sql(self._model, self._build().using(alias), self._columns())
+
+
+def _execute(connection, cursor, sql: str, params: tuple, prepared: _Prepared | None, values: dict) -> None:
+    """Run a compiled statement with `values` in its Params' places: as a prepared statement on
+    PostgreSQL, with the constants compiled in and the Params bound elsewhere (SQLite)."""
+    if prepared is None:
+        bound = [
+            p.field.get_db_prep_value(values[p.name], connection) if isinstance(p, _Slot) else p
+            for p in params
+        ]
+        cursor.execute(sql, bound)
+    else:
+        bound = [field.get_db_prep_value(values[name], connection) for name, field in prepared.slots]
+        _execute_prepared(connection, cursor, prepared, bound)
 
 
 def _execute_prepared(connection, cursor, prepared: _Prepared, bound: list) -> None:
