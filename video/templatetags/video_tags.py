@@ -42,31 +42,39 @@ def video_account_cards(context, overview):
         }
         for sub, facility in overview.video_subscriptions
     ]
-    # The next few visits are what a family acts on; the page stays short whatever the history. Their
-    # text is written here, in Python: the template language would take several times as long.
+    # The next few visits are what a family acts on; the page stays short whatever the history.
+    return {
+        "subscriptions": subscriptions,
+        "sessions": _visits(overview.video_sessions, when=dates.visit_time, dates=dates),
+        "more_sessions": overview.video_more_sessions,
+        **_page_forms(context),
+    }
+
+
+def _visits(rows, *, when, dates: PageDates) -> list[dict]:
+    """Visits (dicts of pk, scheduled_at, inmate_name, facility_name and maybe price_cents) as the
+    templates show them, each with its cancel link; `when` writes the time. Their text is written here, in
+    Python: the template language would take several times as long."""
     cancel_url = _url_for_ids("video:cancel_session")
-    sessions = [
+    return [
         {
             "pk": str(s["pk"]),  # text: the template would format each number for the locale
-            "when": dates.visit_time(s["scheduled_at"]),
+            "when": when(s["scheduled_at"]),
             "day": dates.month_day(s["scheduled_at"]),
             "inmate": s["inmate_name"],
             "facility": s["facility_name"],
-            "price": dollars(s["price_cents"]) if s["price_cents"] else "",
+            "price": dollars(s["price_cents"]) if s.get("price_cents") else "",
             "cancel_url": cancel_url(s["pk"]),
         }
-        for s in overview.video_sessions
+        for s in rows
     ]
+
+
+def _page_forms(context) -> dict:
     # csrf_token and request come from the page, so the cards' forms post like the page's own; the token
     # is read once here rather than through its lazy wrapper at each of the forms.
     csrf_token = context.get("csrf_token")
-    return {
-        "subscriptions": subscriptions,
-        "sessions": sessions,
-        "more_sessions": overview.video_more_sessions,
-        "csrf_token": str(csrf_token) if csrf_token else csrf_token,
-        "request": context.get("request"),
-    }
+    return {"csrf_token": str(csrf_token) if csrf_token else csrf_token, "request": context.get("request")}
 
 
 @register.inclusion_tag("video/_delete_sessions.html", takes_context=True)
@@ -75,22 +83,8 @@ def video_delete_sessions(context, preview):
     form: `preview.data.sessions` (dicts of pk, scheduled_at, inmate_name, facility_name) written here,
     in Python, as the My Account cards are."""
     dates = PageDates()
-    cancel_url = _url_for_ids("video:cancel_session")
-    sessions = [
-        {
-            "pk": str(s["pk"]),
-            "when": dates.short_visit_time(s["scheduled_at"]),
-            "day": dates.month_day(s["scheduled_at"]),
-            "inmate": s["inmate_name"],
-            "facility": s["facility_name"],
-            "cancel_url": cancel_url(s["pk"]),
-        }
-        for s in preview.data.sessions
-    ]
-    csrf_token = context.get("csrf_token")
     return {
-        "sessions": sessions,
+        "sessions": _visits(preview.data.sessions, when=dates.short_visit_time, dates=dates),
         "back_url": reverse("deletion:delete"),
-        "csrf_token": str(csrf_token) if csrf_token else csrf_token,
-        "request": context.get("request"),
+        **_page_forms(context),
     }
